@@ -1,0 +1,2 @@
+"""The HTTP API, web UI, authentication and webhooks.
+"""

@@ -1,0 +1,53 @@
+"""The `seaway` command line: one Typer app, one group or command per part of Seaway.
+
+Commands whose part is not built yet are listed all the same, so `seaway --help` shows the whole
+shape; running one says plainly that it is not built and which issue builds it, and exits 2.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+import typer
+from rich.console import Console
+
+import seaway
+from seaway.cli.planned import PLANNED, not_built
+
+app = typer.Typer(
+    name="seaway",
+    help="GitOps continuous delivery: Git is the truth, Seaway makes each cluster match it.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.command(rich_help_panel="Commands")
+def version() -> None:
+    """Print Seaway's version."""
+    Console().print(
+        f"seaway {seaway.__version__} "
+        f"(Python {platform.python_version()}, {sys.platform})",
+        highlight=False,
+    )
+
+
+def _register_planned() -> None:
+    # Plain commands that swallow any arguments, so `seaway app list` says "not built"
+    # rather than "no such command".
+    for planned in PLANNED:
+        app.command(
+            name=planned.name,
+            help=f"{planned.help} [dim](issue #{planned.issue})[/dim]",
+            rich_help_panel="Not built yet",
+            context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        )(not_built(planned))
+
+
+_register_planned()
+
+
+def run() -> None:
+    app()

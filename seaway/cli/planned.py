@@ -1,0 +1,53 @@
+"""Commands that other issues build: listed in `--help`, refusing to run until they exist.
+
+An entry leaves this file in the change that builds its command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import typer
+from rich.console import Console
+
+NOT_BUILT_EXIT = 2
+
+
+@dataclass(frozen=True)
+class Planned:
+    name: str
+    help: str
+    issue: int
+
+
+PLANNED: tuple[Planned, ...] = (
+    Planned("app", "Applications: create, list, get, diff, sync, history, rollback.", 3),
+    Planned("install", "Install Seaway's CRDs and controller into a cluster.", 3),
+    Planned("rollout", "Progressive rollouts: status, promote, abort, pause, resume, retry.", 5),
+    Planned("image", "Write a new image tag or digest into the environment repo.", 6),
+    Planned("gate", "Supply-chain gates: vulnerability scans, integration tests.", 7),
+    Planned("secret", "Sealed secrets: keys, seal, rotate.", 7),
+    Planned("admin", "Administration: initial password, password reset.", 8),
+    Planned("demo", "Run the whole story on this machine with the embedded local backend.", 4),
+    Planned("controller", "Run the reconcile loop against a backend.", 3),
+    Planned("logs", "Show the logs of an application's replicas (local backend).", 4),
+    Planned("promote", "Promote an application's release to the next stage.", 6),
+    Planned("why", "Say why a stage runs what it runs and what holds the next promotion.", 6),
+    Planned("attest", "Sign an in-toto attestation for an image.", 7),
+    Planned("verify", "Verify an image's attestations against a policy.", 7),
+    Planned("server", "Run the HTTP API and the web UI.", 8),
+    Planned("login", "Log in to a Seaway server.", 8),
+)
+
+
+def not_built(planned: Planned) -> Callable[[], None]:
+    def refuse() -> None:
+        Console(stderr=True).print(
+            f"[bold]seaway {planned.name}[/bold] is not built yet "
+            f"(issue #{planned.issue}). Nothing was done."
+        )
+        raise typer.Exit(NOT_BUILT_EXIT)
+
+    refuse.__doc__ = planned.help
+    return refuse

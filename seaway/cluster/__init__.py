@@ -1,0 +1,2 @@
+"""Cluster backends behind one interface: `kubernetes` (a real API server) and `local` (processes on this host).
+"""

@@ -1,0 +1,2 @@
+"""The reconcile loop: queues, scheduling, leader election, sharding.
+"""

@@ -1,0 +1,2 @@
+"""Pure: normalize desired and live objects and compare them. No I/O.
+"""

@@ -1,0 +1,2 @@
+"""Vulnerability reports, signatures and attestations, test results.
+"""

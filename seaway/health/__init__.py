@@ -1,0 +1,2 @@
+"""Pure: the health of each kind, judged from its live object. No I/O.
+"""

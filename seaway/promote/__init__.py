@@ -1,0 +1,2 @@
+"""Stages, gates, approvals, sync windows and image write-back.
+"""

@@ -1,0 +1,2 @@
+"""Deployment strategies (recreate, blue/green, canary), traffic routers and analysis.
+"""

@@ -1,0 +1,2 @@
+"""Sealed secrets: encrypted in CI, decrypted only by the controller.
+"""

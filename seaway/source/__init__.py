@@ -1,0 +1,2 @@
+"""Git access (fetch, revisions, write-back commits) and rendering of a revision into desired objects.
+"""

@@ -1,0 +1,2 @@
+"""History, audit log and approvals: SQLite by default.
+"""

@@ -1,0 +1,72 @@
+"""The pinned Go components of the test control plane.
+
+Later parts of Seaway add their tools here (kustomize, helm, an OCI registry) so that they share
+the cache and the build procedure.
+"""
+
+from __future__ import annotations
+
+from testbed.build import GoComponent
+
+KUBERNETES_VERSION = "v1.36.3"
+# The k8s.io/* staging modules are published with the same minor and patch as v0.x.y.
+KUBERNETES_STAGING_VERSION = "v0" + KUBERNETES_VERSION[2:]
+ETCD_VERSION = "v3.6.16"
+KWOK_VERSION = "v0.8.0"
+
+
+def _kubernetes_ldflags(version: str) -> tuple[str, ...]:
+    major, minor = version.lstrip("v").split(".")[:2]
+    flags = []
+    # Without these, /version reports v0.0.0 and clients that check the server version break.
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [
+            f"-X {pkg}.gitVersion={version}",
+            f"-X {pkg}.gitMajor={major}",
+            f"-X {pkg}.gitMinor={minor}",
+            f"-X {pkg}.gitTreeState=clean",
+            f"-X {pkg}.buildDate=1970-01-01T00:00:00Z",
+        ]
+    return ("-s", "-w", *flags)
+
+
+KUBERNETES = GoComponent(
+    name="kubernetes",
+    module="k8s.io/kubernetes",
+    version=KUBERNETES_VERSION,
+    packages=(
+        "k8s.io/kubernetes/cmd/kube-apiserver",
+        "k8s.io/kubernetes/cmd/kube-controller-manager",
+        "k8s.io/kubernetes/cmd/kube-scheduler",
+    ),
+    ldflags=_kubernetes_ldflags(KUBERNETES_VERSION),
+    staging_version=KUBERNETES_STAGING_VERSION,
+)
+
+ETCD = GoComponent(
+    name="etcd",
+    module="go.etcd.io/etcd/server/v3",
+    version=ETCD_VERSION,
+    # The module's root package is etcd's main, which go build names "server".
+    packages=("go.etcd.io/etcd/server/v3",),
+    ldflags=("-s", "-w"),
+    renames={"server": "etcd"},
+)
+
+KWOK = GoComponent(
+    name="kwok",
+    module="sigs.k8s.io/kwok",
+    version=KWOK_VERSION,
+    packages=("sigs.k8s.io/kwok/cmd/kwok",),
+    ldflags=("-s", "-w", f"-X sigs.k8s.io/kwok/pkg/consts.Version={KWOK_VERSION.lstrip('v')}"),
+    # KWOK's "fast" stages: nodes turn Ready at once, pods turn Running and Ready, then complete
+    # or go away when deleted.
+    data_files=(
+        "kustomize/stage/node/fast/node-initialize.yaml",
+        "kustomize/stage/pod/fast/pod-ready.yaml",
+        "kustomize/stage/pod/fast/pod-complete.yaml",
+        "kustomize/stage/pod/fast/pod-delete.yaml",
+    ),
+)
+
+CONTROL_PLANE = (ETCD, KUBERNETES, KWOK)
