@@ -218,7 +218,7 @@ _STAGING_RE = re.compile(r"^\s*(?:replace\s+)?(\S+)\s+=>\s+\./staging/", re.MULT
 
 def staging_replacements(go_mod_text: str, version: str) -> dict[str, str]:
     """Map each module that a go.mod replaces with a local staging folder to `version`."""
-    return {module: version for module in _STAGING_RE.findall(go_mod_text)}
+    return dict.fromkeys(_STAGING_RE.findall(go_mod_text), version)
 
 
 def wrapper_go_mod(component: GoComponent, go_version: str, replacements: dict[str, str]) -> str:
@@ -267,9 +267,7 @@ def _build(component: GoComponent, target: Path) -> None:
         wrapper_go_mod(component, _go_directive(module_go_mod), replacements)
     )
     imports = "\n".join(f'\t_ "{pkg}"' for pkg in component.packages)
-    (work / "tools.go").write_text(
-        f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n"
-    )
+    (work / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n")
     _run(component, "resolving dependencies (go mod tidy)", ["go", "mod", "tidy"], work)
     staging = target / "bin.partial"
     staging.mkdir()

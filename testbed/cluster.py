@@ -118,9 +118,7 @@ class ControlPlane:
         try:
             self.pki = make_pki(self.run_dir / "pki")
             etcd_url = self._start_etcd()
-            self._wait(
-                "etcd", lambda: self._http_ok(f"{etcd_url}/health", tls=False), deadline
-            )
+            self._wait("etcd", lambda: self._http_ok(f"{etcd_url}/health", tls=False), deadline)
             self._start_apiserver(etcd_url)
             self._wait("kube-apiserver", lambda: self._http_ok("/readyz"), deadline)
             write_kubeconfig(self.kubeconfig, self.server, self.pki)
@@ -290,7 +288,7 @@ class ControlPlane:
         self.request("POST", "/api/v1/nodes", node)
 
     def _nodes_ready(self) -> bool:
-        nodes = self.request("GET", f"/api/v1/nodes?labelSelector=type%3Dkwok").get("items", [])
+        nodes = self.request("GET", "/api/v1/nodes?labelSelector=type%3Dkwok").get("items", [])
         ready = [
             n
             for n in nodes
@@ -311,7 +309,7 @@ class ControlPlane:
     def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call the API server as the admin; raises urllib.error.HTTPError on a non-2xx."""
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(
+        req = urllib.request.Request(  # noqa: S310 - the URL is our own https API server
             self.server + path,
             data=data,
             method=method,
@@ -326,7 +324,7 @@ class ControlPlane:
             with urllib.request.urlopen(  # noqa: S310
                 full, context=self._ssl() if tls else None, timeout=2
             ) as resp:
-                return 200 <= resp.status < 300
+                return bool(200 <= resp.status < 300)
         except (urllib.error.URLError, OSError, ValueError):
             return False
 
@@ -351,9 +349,7 @@ class ControlPlane:
         state = {
             "server": self.server,
             "kubeconfig": str(self.kubeconfig),
-            "processes": [
-                {"name": p.name, "pid": p.pid, "binary": p.argv[0]} for p in self.procs
-            ],
+            "processes": [{"name": p.name, "pid": p.pid, "binary": p.argv[0]} for p in self.procs],
         }
         (self.run_dir / STATE).write_text(json.dumps(state, indent=2))
 

@@ -1,2 +1,1 @@
-"""The HTTP API, web UI, authentication and webhooks.
-"""
+"""The HTTP API, web UI, authentication and webhooks."""

@@ -28,8 +28,7 @@ app = typer.Typer(
 def version() -> None:
     """Print Seaway's version."""
     Console().print(
-        f"seaway {seaway.__version__} "
-        f"(Python {platform.python_version()}, {sys.platform})",
+        f"seaway {seaway.__version__} (Python {platform.python_version()}, {sys.platform})",
         highlight=False,
     )
 

@@ -1,2 +1,4 @@
-"""Cluster backends behind one interface: `kubernetes` (a real API server) and `local` (processes on this host).
+"""Cluster backends behind one interface.
+
+`kubernetes` talks to a real API server; `local` runs the same manifests as processes on this host.
 """

@@ -1,2 +1,1 @@
-"""The reconcile loop: queues, scheduling, leader election, sharding.
-"""
+"""The reconcile loop: queues, scheduling, leader election, sharding."""

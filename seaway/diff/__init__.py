@@ -1,2 +1,1 @@
-"""Pure: normalize desired and live objects and compare them. No I/O.
-"""
+"""Pure: normalize desired and live objects and compare them. No I/O."""

@@ -1,2 +1,1 @@
-"""Vulnerability reports, signatures and attestations, test results.
-"""
+"""Vulnerability reports, signatures and attestations, test results."""

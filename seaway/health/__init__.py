@@ -1,2 +1,1 @@
-"""Pure: the health of each kind, judged from its live object. No I/O.
-"""
+"""Pure: the health of each kind, judged from its live object. No I/O."""

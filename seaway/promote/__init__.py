@@ -1,2 +1,1 @@
-"""Stages, gates, approvals, sync windows and image write-back.
-"""
+"""Stages, gates, approvals, sync windows and image write-back."""

@@ -1,2 +1,1 @@
-"""Deployment strategies (recreate, blue/green, canary), traffic routers and analysis.
-"""
+"""Deployment strategies (recreate, blue/green, canary), traffic routers and analysis."""

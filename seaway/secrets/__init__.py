@@ -1,2 +1,1 @@
-"""Sealed secrets: encrypted in CI, decrypted only by the controller.
-"""
+"""Sealed secrets: encrypted in CI, decrypted only by the controller."""

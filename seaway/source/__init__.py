@@ -1,2 +1,1 @@
-"""Git access (fetch, revisions, write-back commits) and rendering of a revision into desired objects.
-"""
+"""Git access (fetch, revisions, write-back commits) and rendering of a revision into objects."""

@@ -1,2 +1,1 @@
-"""History, audit log and approvals: SQLite by default.
-"""
+"""History, audit log and approvals: SQLite by default."""

@@ -1,2 +1,1 @@
-"""Plan a sync (waves, hooks, prune, safety checks) and run it through a cluster backend.
-"""
+"""Plan a sync (waves, hooks, prune, safety checks) and run it through a cluster backend."""
