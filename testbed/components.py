@@ -70,3 +70,24 @@ KWOK = GoComponent(
 )
 
 CONTROL_PLANE = (ETCD, KUBERNETES, KWOK)
+
+HELM_VERSION = "v3.22.0"
+
+HELM = GoComponent(
+    name="helm",
+    module="helm.sh/helm/v3",
+    version=HELM_VERSION,
+    packages=("helm.sh/helm/v3/cmd/helm",),
+    # Without these, `helm version` says the module's default version and "unreleased", which
+    # charts that check .Capabilities.HelmVersion would see too.
+    ldflags=(
+        "-s",
+        "-w",
+        f"-X helm.sh/helm/v3/internal/version.version={HELM_VERSION}",
+        "-X helm.sh/helm/v3/internal/version.metadata=",
+        "-X helm.sh/helm/v3/internal/version.gitTreeState=clean",
+    ),
+)
+
+# Renderers and other tools the tests need besides the control plane.
+TOOLS = (HELM,)

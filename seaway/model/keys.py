@@ -1,0 +1,30 @@
+"""The identity of a Kubernetes object, independent of its API version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class ResourceKey:
+    group: str
+    kind: str
+    namespace: str
+    name: str
+
+    @classmethod
+    def from_object(cls, obj: Mapping[str, Any]) -> ResourceKey:
+        meta = obj.get("metadata") or {}
+        return cls(
+            group=str(obj.get("apiVersion", "")).rpartition("/")[0],
+            kind=str(obj.get("kind", "")),
+            namespace=str(meta.get("namespace") or ""),
+            name=str(meta.get("name", "")),
+        )
+
+    def __str__(self) -> str:
+        group = self.group or "core"
+        where = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{group}/{self.kind}/{where}"
