@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from seaway.health import fields as f
 from seaway.health.result import HealthResult, degraded, healthy, progressing, suspended
@@ -32,9 +32,11 @@ def _time(obj: f.Obj, *path: str) -> datetime | None:
     if not raw:
         return None
     try:
-        return datetime.fromisoformat(raw)
+        parsed = datetime.fromisoformat(raw)
     except ValueError:
         raise f.MalformedObjectError(path, "an RFC 3339 time", raw) from None
+    # The server always writes UTC with a Z; a hand-written time without a zone means the same.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def cron_job(obj: f.Obj) -> HealthResult:

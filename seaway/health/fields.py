@@ -138,7 +138,9 @@ def conditions(obj: Obj, *path: str) -> list[Condition]:
                 status=string(raw, "status"),
                 reason=string(raw, "reason"),
                 message=string(raw, "message"),
-                observed_generation=None if observed is None else integer(raw, "observedGeneration"),
+                observed_generation=None
+                if observed is None
+                else integer(raw, "observedGeneration"),
             )
         )
     return found

@@ -51,7 +51,10 @@ def _failure(obj: f.Obj) -> str:
 
 def _job_owner(obj: f.Obj) -> str | None:
     for owner in f.objects(obj, "metadata", "ownerReferences"):
-        if f.string(owner, "kind") == "Job" and f.group_of(f.string(owner, "apiVersion")) == "batch":
+        if (
+            f.string(owner, "kind") == "Job"
+            and f.group_of(f.string(owner, "apiVersion")) == "batch"
+        ):
             return f.string(owner, "name")
     return None
 
@@ -83,7 +86,8 @@ def pod(obj: f.Obj) -> HealthResult:
         if not runs_forever:
             job = _job_owner(obj)
             return progressing(
-                message or (f"Pod of Job {job!r} is running" if job else "Pod is running to completion")
+                message
+                or (f"Pod of Job {job!r} is running" if job else "Pod is running to completion")
             )
         if _ready(obj):
             return healthy(message)

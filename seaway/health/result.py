@@ -31,3 +31,7 @@ def suspended(message: str = "") -> HealthResult:
 
 def unknown(message: str = "") -> HealthResult:
     return HealthResult(HealthStatus.UNKNOWN, message)
+
+
+def missing(message: str = "Resource does not exist") -> HealthResult:
+    return HealthResult(HealthStatus.MISSING, message)

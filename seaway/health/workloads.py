@@ -39,7 +39,7 @@ def deployment(obj: f.Obj) -> HealthResult:
         )
     if available < updated:
         return progressing(
-            f"Waiting for rollout to finish: {available} of {updated} updated replicas are available"
+            f"Waiting for rollout to finish: {available} of {updated} updated replicas available"
         )
     return healthy()
 

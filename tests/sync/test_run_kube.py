@@ -168,7 +168,7 @@ async def test_failing_hook_fails_the_sync_and_runs_syncfail(
     )
     done = await runner.run(plan, SyncProgress(revision="r2"))
     assert done.phase is OperationPhase.FAILED
-    assert "hook batch/Job" in done.message and "check" in done.message
+    assert f"hook batch/Job/{ns}/check failed" in done.message
     by_name = {r.key.name: r for r in done.results}
     assert by_name["check"].hook_phase is HookPhase.FAILED
     assert by_name["notify"].hook_phase is HookPhase.SUCCEEDED
