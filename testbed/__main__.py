@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from testbed import components
-from testbed.build import BuildError, cache_root, check_complete, disk_usage
+from testbed.build import BuildError, cache_root, check_complete, disk_usage, ensure_built
 from testbed.cluster import (
     STATE,
     ControlPlane,
@@ -42,7 +42,7 @@ def _up(run_dir: Path, nodes: int) -> int:
 
 def _status(run_dir: Path) -> int:
     root = cache_root()
-    for component in components.CONTROL_PLANE:
+    for component in (*components.CONTROL_PLANE, *components.TOOLS):
         reason = check_complete(component, root)
         print(f"{component.key:20} {'built' if reason is None else reason}")
     if root.exists():
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/testbed", description=__doc__)
     parser.add_argument("--run-dir", type=Path, default=default_run_dir())
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("build", help="build the control plane's binaries into the cache")
+    sub.add_parser("build", help="build the control plane and the tools the tests use (helm)")
     up = sub.add_parser("up", help="start the control plane; print its kubeconfig's path")
     up.add_argument("--nodes", type=int, default=1)
     sub.add_parser("down", help="stop the control plane that `up` started")
@@ -70,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "build":
             build_all()
+            for tool in components.TOOLS:
+                ensure_built(tool)
             return _status(run_dir)
         if args.command == "up":
             return _up(run_dir, args.nodes)
