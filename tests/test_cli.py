@@ -29,10 +29,10 @@ def test_help_lists_every_command_group() -> None:
 
 
 def test_unbuilt_command_refuses_plainly_with_any_arguments() -> None:
-    result = runner.invoke(app, ["app", "list", "-o", "wide"])
+    result = runner.invoke(app, ["rollout", "status", "web", "-o", "wide"])
     assert result.exit_code == NOT_BUILT_EXIT
     assert "not built yet" in result.output
-    assert "issue #3" in result.output
+    assert "issue #5" in result.output
 
 
 def test_demo_does_not_pretend_to_succeed() -> None:

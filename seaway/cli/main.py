@@ -13,6 +13,9 @@ import typer
 from rich.console import Console
 
 import seaway
+from seaway.cli import app as app_cmd
+from seaway.cli import install
+from seaway.cli.controller import controller
 from seaway.cli.planned import PLANNED, not_built
 
 app = typer.Typer(
@@ -31,6 +34,11 @@ def version() -> None:
         f"seaway {seaway.__version__} (Python {platform.python_version()}, {sys.platform})",
         highlight=False,
     )
+
+
+app.add_typer(app_cmd.app, name="app", rich_help_panel="Commands")
+app.add_typer(install.app, name="install", rich_help_panel="Commands")
+app.command(rich_help_panel="Commands")(controller)
 
 
 def _register_planned() -> None:

@@ -22,15 +22,12 @@ class Planned:
 
 
 PLANNED: tuple[Planned, ...] = (
-    Planned("app", "Applications: create, list, get, diff, sync, history, rollback.", 3),
-    Planned("install", "Install Seaway's CRDs and controller into a cluster.", 3),
     Planned("rollout", "Progressive rollouts: status, promote, abort, pause, resume, retry.", 5),
     Planned("image", "Write a new image tag or digest into the environment repo.", 6),
     Planned("gate", "Supply-chain gates: vulnerability scans, integration tests.", 7),
     Planned("secret", "Sealed secrets: keys, seal, rotate.", 7),
     Planned("admin", "Administration: initial password, password reset.", 8),
     Planned("demo", "Run the whole story on this machine with the embedded local backend.", 4),
-    Planned("controller", "Run the reconcile loop against a backend.", 3),
     Planned("logs", "Show the logs of an application's replicas (local backend).", 4),
     Planned("promote", "Promote an application's release to the next stage.", 6),
     Planned("why", "Say why a stage runs what it runs and what holds the next promotion.", 6),

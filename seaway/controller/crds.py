@@ -13,9 +13,7 @@ GROUP = "argoproj.io"
 VERSION = "v1alpha1"
 
 
-def _crd(
-    kind: str, plural: str, short: list[str], columns: list[dict[str, Any]]
-) -> dict[str, Any]:
+def _crd(kind: str, plural: str, short: list[str], columns: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",

@@ -11,7 +11,8 @@ import pytest
 from seaway.source import GitError, RepoCache, RevisionNotFoundError, SourceError
 from seaway.source.credentials import HttpsToken, SshKey, git_env, redact_url, scrub
 from seaway.source.repo_cache import normalize_url, parse_ls_remote, repo_key
-from tests.source.conftest import Upstream, configmap, git
+from tests.gitrepo import Upstream, git
+from tests.source.conftest import configmap
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from seaway.source import AuthError, HttpsToken, RepoCache
-from tests.source.conftest import Upstream, configmap
+from tests.gitrepo import Upstream
+from tests.source.conftest import configmap
 
 TOKEN = "ghp_S3cretT0kenValue0123456789"
 

@@ -22,7 +22,7 @@ from seaway.source import (
 )
 from seaway.source.render.helm import set_argument
 from seaway.source.render.tools import find_helm
-from tests.source.conftest import Upstream
+from tests.gitrepo import Upstream
 
 CHART = {
     "apps/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",

@@ -19,7 +19,8 @@ from seaway.source import (
     render,
 )
 from seaway.source.render.kustomize import parse_image
-from tests.source.conftest import Upstream, configmap
+from tests.gitrepo import Upstream
+from tests.source.conftest import configmap
 
 DEPLOYMENT = """\
 apiVersion: apps/v1

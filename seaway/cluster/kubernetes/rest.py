@@ -21,6 +21,7 @@ from lightkube.config import client_adapter
 from lightkube.config.kubeconfig import KubeConfig
 
 FIELD_MANAGER = "seaway"
+RETRIES_ON_429 = 20
 
 
 class KubeError(RuntimeError):
@@ -112,9 +113,15 @@ class KubeRest:
         headers = {"Accept": "application/json"}
         if content is not None:
             headers["Content-Type"] = content_type
-        resp = await self._http.request(
-            method, path, content=content, params=dict(params or {}), headers=headers
-        )
+        for attempt in range(RETRIES_ON_429 + 1):
+            resp = await self._http.request(
+                method, path, content=content, params=dict(params or {}), headers=headers
+            )
+            # 429 is the API server asking to come back later (priority and fairness, or a
+            # resource's storage still initializing right after its CRD was established).
+            if resp.status_code != 429 or attempt == RETRIES_ON_429:
+                break
+            await asyncio.sleep(_retry_after(resp))
         if resp.status_code >= 400:
             raise _error(resp)
         return resp.json() if resp.content else {}
@@ -244,6 +251,35 @@ class KubeRest:
         )
         return out
 
+    async def patch(
+        self,
+        api_version: str,
+        kind: str,
+        name: str,
+        namespace: str | None,
+        body: Mapping[str, Any],
+        *,
+        subresource: str = "",
+        merge: bool = True,
+    ) -> dict[str, Any]:
+        """A JSON merge patch (or, with merge=False, a server-side apply as Seaway) of an object
+        or of a subresource such as status."""
+        res = await self.resource(api_version, kind)
+        path = res.path(namespace, name) + (f"/{subresource}" if subresource else "")
+        if merge:
+            out: dict[str, Any] = await self.request(
+                "PATCH", path, body=body, content_type="application/merge-patch+json"
+            )
+        else:
+            out = await self.request(
+                "PATCH",
+                path,
+                body=body,
+                params={"fieldManager": FIELD_MANAGER, "force": "true"},
+                content_type="application/apply-patch+yaml",
+            )
+        return out
+
     async def delete(
         self,
         api_version: str,
@@ -299,6 +335,13 @@ class KubeRest:
                     continue
                 event = json.loads(line)
                 yield str(event.get("type", "")), dict(event.get("object", {}))
+
+
+def _retry_after(resp: httpx.Response) -> float:
+    try:
+        return min(max(float(resp.headers.get("Retry-After", "0.2")), 0.05), 1.0)
+    except ValueError:
+        return 0.2
 
 
 def _error(resp: httpx.Response) -> KubeError:

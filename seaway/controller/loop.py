@@ -1,0 +1,164 @@
+"""The reconcile loop: every app is reconciled on a timer, at once when its spec changes or a
+sync is requested, and again when a held-back sync (retry, self-heal) becomes due.
+
+One worker handles one app at a time; an app is never reconciled by two workers at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from seaway.controller.kube_apps import KubeApps
+from seaway.controller.reconcile import Outcome, Reconciler, SyncRequest
+from seaway.model import Application, AppProject, default_project, resolve_project
+from seaway.model.status import ApplicationConditionType, HealthStatus, SyncStatus
+
+log = logging.getLogger("seaway.controller")
+
+
+def _invalid_status(message: str, previous: Mapping[str, Any]) -> dict[str, Any]:
+    status = dict(previous)
+    status["sync"] = {**(previous.get("sync") or {}), "status": SyncStatus.UNKNOWN.value}
+    status["health"] = {"status": HealthStatus.UNKNOWN.value, "message": "spec is invalid"}
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    status["conditions"] = [
+        {
+            "type": ApplicationConditionType.INVALID_SPEC_ERROR.value,
+            "message": message,
+            "lastTransitionTime": now,
+        }
+    ]
+    status["reconciledAt"] = now
+    return status
+
+
+def _request(raw: Mapping[str, Any]) -> SyncRequest | None:
+    operation = raw.get("operation") or {}
+    sync = operation.get("sync")
+    if sync is None:
+        return None
+    return SyncRequest(
+        prune=bool(sync.get("prune")),
+        revision=sync.get("revision") or None,
+        username=str((operation.get("initiatedBy") or {}).get("username", "")),
+    )
+
+
+@dataclass
+class Controller:
+    apps: KubeApps
+    reconciler: Reconciler
+    interval: float = 180.0
+    workers: int = 2
+    _queue: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
+    _pending: set[str] = field(default_factory=set)
+    _running: set[str] = field(default_factory=set)
+    _generations: dict[str, Any] = field(default_factory=dict)
+    _timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+
+    def enqueue(self, name: str) -> None:
+        if name not in self._pending:
+            self._pending.add(name)
+            self._queue.put_nowait(name)
+
+    async def reconcile_one(self, name: str) -> Outcome | None:
+        stored = await self.apps.app(name)
+        if stored is None:
+            self._generations.pop(name, None)
+            return None
+        if stored.app is None:
+            await self.apps.write_status(name, _invalid_status(stored.error, stored.status))
+            return None
+        project = await self._project(stored.app)
+        if project is None:
+            message = f"project {stored.app.spec.project_name!r} does not exist"
+            await self.apps.write_status(name, _invalid_status(message, stored.status))
+            return None
+        request = _request(stored.raw)
+
+        async def save(status: dict[str, Any]) -> None:
+            await self.apps.write_status(name, status)
+
+        outcome = await self.reconciler.reconcile(stored.app, project, stored.status, save, request)
+        if request is not None:
+            await self.apps.clear_operation(name)
+        decision = outcome.decision
+        if decision is not None and decision.retry_at is not None:
+            self._later(name, decision.retry_at)
+        return outcome
+
+    async def _project(self, app: Application) -> AppProject | None:
+        wanted = app.spec.project_name
+        found = resolve_project(wanted, await self.apps.projects())
+        if found is None and wanted == "default":
+            return default_project(self.apps.namespace)
+        return found
+
+    def _later(self, name: str, when: dt.datetime) -> None:
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+        old = self._timers.pop(name, None)
+        if old is not None:
+            old.cancel()
+        self._timers[name] = loop.call_later(delay, self.enqueue, name)
+
+    async def _worker(self) -> None:
+        while True:
+            name = await self._queue.get()
+            self._pending.discard(name)
+            if name in self._running:
+                # Another worker has it; look again once it is done.
+                self._later(name, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+                continue
+            self._running.add(name)
+            try:
+                await self.reconcile_one(name)
+            except Exception:
+                log.exception("reconciling %s failed", name)
+            finally:
+                self._running.discard(name)
+
+    async def _ticker(self) -> None:
+        while True:
+            for stored in await self.apps.apps():
+                self.enqueue(stored.name)
+            await asyncio.sleep(self.interval)
+
+    async def _watcher(self) -> None:
+        while True:
+            try:
+                async for _kind, obj in self.apps.rest.watch(
+                    "argoproj.io/v1alpha1", "Application", namespace=self.apps.namespace
+                ):
+                    meta = obj.get("metadata") or {}
+                    name = str(meta.get("name", ""))
+                    # Status writes (ours) do not change the generation; spec edits and sync
+                    # requests do, or carry an operation.
+                    marker = (meta.get("generation"), bool(obj.get("operation")))
+                    if self._generations.get(name) != marker:
+                        self._generations[name] = marker
+                        self.enqueue(name)
+            except Exception:
+                log.exception("watching Applications failed; watching again")
+                await asyncio.sleep(1)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
+        tasks.append(asyncio.create_task(self._ticker()))
+        tasks.append(asyncio.create_task(self._watcher()))
+        try:
+            await stop.wait()
+        finally:
+            for timer in self._timers.values():
+                timer.cancel()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task

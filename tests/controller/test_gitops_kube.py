@@ -1,0 +1,364 @@
+"""The GitOps core end to end: Applications as objects in the real API server, a real Git repo
+made here, the controller's reconcile writing Argo CD-shaped status."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from seaway.cluster.kubernetes import KubeRest
+from seaway.controller.install import install_crds
+from seaway.controller.loop import Controller
+from seaway.controller.service import Settings, build
+from seaway.model.tracking import APP_LABEL
+from tests.conftest import Kube
+from tests.gitrepo import Upstream
+
+pytestmark = [pytest.mark.kube, pytest.mark.anyio]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def deployment(name: str, replicas: int = 1, env: dict[str, str] | None = None) -> str:
+    container: dict[str, Any] = {"name": "web", "image": "example/web:1.0"}
+    if env:
+        container["env"] = [{"name": k, "value": v} for k, v in env.items()]
+    return yaml.safe_dump(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": {"app": name}},
+                "template": {
+                    "metadata": {"labels": {"app": name}},
+                    "spec": {"containers": [container]},
+                },
+            },
+        }
+    )
+
+
+def configmap(name: str, **data: str) -> str:
+    return yaml.safe_dump(
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name}, "data": data}
+    )
+
+
+@dataclass
+class World:
+    rest: KubeRest
+    controller: Controller
+    namespace: str  # where Applications live
+    target: str  # where the app deploys
+    repo: Upstream
+
+    def application(
+        self, name: str, automated: dict[str, Any] | None, **spec: Any
+    ) -> dict[str, Any]:
+        policy: dict[str, Any] = {"syncOptions": ["CreateNamespace=true"]}
+        if automated is not None:
+            policy["automated"] = automated
+        return {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": name, "namespace": self.namespace},
+            "spec": {
+                "project": "default",
+                "source": {"repoURL": self.repo.url, "targetRevision": "main", "path": "app"},
+                "destination": {
+                    "server": "https://kubernetes.default.svc",
+                    "namespace": self.target,
+                },
+                "syncPolicy": policy,
+                **spec,
+            },
+        }
+
+    async def create(self, app: dict[str, Any]) -> None:
+        await self.rest.apply(app)
+
+    async def status(self, name: str) -> dict[str, Any]:
+        got = await self.rest.get("argoproj.io/v1alpha1", "Application", name, self.namespace)
+        assert got is not None
+        return dict(got.get("status") or {})
+
+    async def live(self, api: str, kind: str, name: str) -> dict[str, Any] | None:
+        return await self.rest.get(api, kind, name, self.target)
+
+
+@pytest.fixture
+async def world(kube: Kube, tmp_path: Path) -> AsyncIterator[World]:
+    rest = KubeRest.from_kubeconfig(kube.kubeconfig)
+    await install_crds(rest)
+    suffix = uuid.uuid4().hex[:6]
+    ns, target = f"seaway-{suffix}", f"guestbook-{suffix}"
+    await rest.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    repo = Upstream(tmp_path / "env-repo")
+    repo.commit(
+        {
+            "app/deployment.yaml": deployment("web", env={"COLOR": "blue", "SIZE": "m"}),
+            "app/settings.yaml": configmap("settings", color="blue"),
+        },
+        "v1",
+    )
+    settings = Settings(namespace=ns, repo_cache=tmp_path / "repos", step_timeout=60)
+    controller = build(rest, settings)
+    controller.reconciler.poll_interval = 0.2
+    try:
+        yield World(rest, controller, ns, target, repo)
+    finally:
+        await rest.delete("v1", "Namespace", target)
+        await rest.delete("v1", "Namespace", ns)
+        await rest.close()
+
+
+async def test_automated_app_syncs_updates_prunes_and_self_heals(world: World) -> None:
+    await world.create(world.application("guestbook", {"prune": True, "selfHeal": True}))
+    await world.controller.reconcile_one("guestbook")
+
+    status = await world.status("guestbook")
+    assert status["sync"]["status"] == "Synced", status.get("conditions")
+    assert status["sync"]["revision"] == world.repo.git("rev-parse", "HEAD")
+    assert status["operationState"]["phase"] == "Succeeded"
+    assert [h["id"] for h in status["history"]] == [0]
+    web = await world.live("apps/v1", "Deployment", "web")
+    assert web is not None
+    assert web["metadata"]["labels"][APP_LABEL] == "guestbook"
+    kinds = sorted((r["kind"], r["status"]) for r in status["resources"])
+    assert kinds == [("ConfigMap", "Synced"), ("Deployment", "Synced")]
+
+    # A new commit: more replicas, one env var removed, the ConfigMap deleted from Git.
+    world.repo.commit({"app/deployment.yaml": deployment("web", 2, env={"COLOR": "green"})})
+    world.repo.remove("app/settings.yaml")
+    await world.controller.reconcile_one("guestbook")
+    status = await world.status("guestbook")
+    assert status["sync"]["status"] == "Synced", status
+    web = await world.live("apps/v1", "Deployment", "web")
+    assert web is not None
+    assert web["spec"]["replicas"] == 2
+    assert web["spec"]["template"]["spec"]["containers"][0]["env"] == [
+        {"name": "COLOR", "value": "green"}
+    ]
+    assert await world.live("v1", "ConfigMap", "settings") is None
+    assert [h["id"] for h in status["history"]] == [0, 1]
+
+    # Someone scales by hand: self-heal puts Git's value back (after Argo CD's 5 s back-off).
+    await world.rest.patch("apps/v1", "Deployment", "web", world.target, {"spec": {"replicas": 5}})
+    await asyncio.sleep(5.2)
+    outcome = await world.controller.reconcile_one("guestbook")
+    assert outcome is not None
+    assert outcome.decision is not None
+    assert outcome.decision.sync, outcome.decision.reason
+    web = await world.live("apps/v1", "Deployment", "web")
+    assert web is not None
+    assert web["spec"]["replicas"] == 2
+    assert (await world.status("guestbook"))["sync"]["status"] == "Synced"
+    await _wait_healthy(world, "guestbook")
+
+
+async def _wait_healthy(world: World, name: str) -> None:
+    for _ in range(100):
+        await world.controller.reconcile_one(name)
+        if (await world.status(name))["health"]["status"] == "Healthy":
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError((await world.status(name))["health"])
+
+
+async def test_manual_app_reports_drift_and_syncs_on_request(world: World) -> None:
+    await world.create(world.application("manual", None))
+    await world.controller.reconcile_one("manual")
+    status = await world.status("manual")
+    assert status["sync"]["status"] == "OutOfSync"
+    assert "operationState" not in status
+    assert await world.live("apps/v1", "Deployment", "web") is None
+
+    # A person asks for a sync the way `seaway app sync` does: the operation field.
+    await world.rest.patch(
+        "argoproj.io/v1alpha1",
+        "Application",
+        "manual",
+        world.namespace,
+        {"operation": {"sync": {"prune": False}, "initiatedBy": {"username": "alice"}}},
+    )
+    await world.controller.reconcile_one("manual")
+    status = await world.status("manual")
+    assert status["operationState"]["phase"] == "Succeeded"
+    assert status["operationState"]["operation"]["initiatedBy"]["username"] == "alice"
+    assert status["sync"]["status"] == "Synced"
+    app = await world.rest.get("argoproj.io/v1alpha1", "Application", "manual", world.namespace)
+    assert app is not None
+    assert "operation" not in app
+
+    # Drift on a manual app is reported, not healed.
+    await world.rest.patch("v1", "ConfigMap", "settings", world.target, {"data": {"color": "red"}})
+    await world.controller.reconcile_one("manual")
+    status = await world.status("manual")
+    assert status["sync"]["status"] == "OutOfSync"
+    drifted = [r for r in status["resources"] if r["status"] == "OutOfSync"]
+    assert [r["name"] for r in drifted] == ["settings"]
+    live = await world.live("v1", "ConfigMap", "settings")
+    assert live is not None
+    assert live["data"] == {"color": "red"}
+
+
+async def test_broken_render_deletes_nothing(world: World) -> None:
+    await world.create(world.application("careful", {"prune": True, "selfHeal": True}))
+    await world.controller.reconcile_one("careful")
+    assert (await world.status("careful"))["sync"]["status"] == "Synced"
+
+    world.repo.commit({"app/deployment.yaml": "kind: [unclosed\n"}, "oops")
+    await world.controller.reconcile_one("careful")
+    status = await world.status("careful")
+    assert status["sync"]["status"] == "Unknown"
+    errors = [c for c in status["conditions"] if c["type"] == "ComparisonError"]
+    assert len(errors) == 1
+    assert "deployment.yaml" in errors[0]["message"]
+    assert await world.live("apps/v1", "Deployment", "web") is not None
+    assert await world.live("v1", "ConfigMap", "settings") is not None
+
+
+async def test_empty_render_never_empties_the_cluster_without_allow_empty(world: World) -> None:
+    await world.create(world.application("guarded", {"prune": True}))
+    await world.controller.reconcile_one("guarded")
+    world.repo.remove("app/deployment.yaml", "app/settings.yaml")
+    world.repo.commit({"app/README.md": "nothing here\n"})
+    outcome = await world.controller.reconcile_one("guarded")
+    assert outcome is not None
+    assert outcome.decision is not None
+    assert not outcome.decision.sync
+    assert "allowEmpty" in outcome.decision.reason
+    assert await world.live("apps/v1", "Deployment", "web") is not None
+
+
+async def test_project_rules_refuse_an_app_and_name_the_rule(world: World) -> None:
+    await world.create(
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AppProject",
+            "metadata": {"name": "team-a", "namespace": world.namespace},
+            "spec": {
+                "sourceRepos": ["https://git.example.com/team-a/*"],
+                "destinations": [{"server": "*", "namespace": "team-a-*"}],
+            },
+        }
+    )
+    await world.create(world.application("outsider", {"prune": True}, project="team-a"))
+    await world.controller.reconcile_one("outsider")
+    status = await world.status("outsider")
+    assert status["sync"]["status"] == "Unknown"
+    messages = " ".join(c["message"] for c in status["conditions"])
+    assert "team-a" in messages
+    assert world.repo.url in messages
+    assert await world.live("apps/v1", "Deployment", "web") is None
+
+
+async def test_invalid_spec_is_reported_on_the_object(world: World) -> None:
+    bad = world.application("bad", None)
+    del bad["spec"]["destination"]["server"]
+    await world.create(bad)
+    await world.controller.reconcile_one("bad")
+    status = await world.status("bad")
+    assert status["conditions"][0]["type"] == "InvalidSpecError"
+    assert "destination" in status["conditions"][0]["message"]
+
+
+async def test_interrupted_sync_resumes_at_its_step(world: World) -> None:
+    # Two waves: the ConfigMap first, the Deployment after it.
+    world.repo.commit(
+        {
+            "app/settings.yaml": yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {
+                        "name": "settings",
+                        "annotations": {"argocd.argoproj.io/sync-wave": "-1"},
+                    },
+                    "data": {"color": "blue"},
+                }
+            )
+        }
+    )
+    await world.create(world.application("resumed", {"prune": True}))
+    head = world.repo.git("rev-parse", "HEAD")
+    # The status a controller leaves when it dies right after finishing wave -1.
+    await world.rest.patch(
+        "argoproj.io/v1alpha1",
+        "Application",
+        "resumed",
+        world.namespace,
+        {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Application",
+            "metadata": {"name": "resumed"},
+            "status": {
+                "operationState": {
+                    "operation": {"sync": {"prune": True}, "initiatedBy": {"automated": True}},
+                    "phase": "Running",
+                    "startedAt": "2026-01-01T00:00:00Z",
+                    "doneSteps": ["Sync/-1"],
+                    "syncResult": {"revision": head, "resources": []},
+                }
+            },
+        },
+        subresource="status",
+        merge=False,
+    )
+    outcome = await world.controller.reconcile_one("resumed")
+    assert outcome is not None
+    assert outcome.synced is not None
+    status = await world.status("resumed")
+    assert status["operationState"]["phase"] == "Succeeded"
+    assert status["operationState"]["startedAt"] == "2026-01-01T00:00:00Z"
+    assert status["operationState"]["doneSteps"] == ["Sync/-1", "Sync/0"]
+    # Wave -1 was done before the restart: only the Deployment was applied now.
+    applied = [r["name"] for r in status["operationState"]["syncResult"]["resources"]]
+    assert applied == ["web"]
+    assert await world.live("apps/v1", "Deployment", "web") is not None
+
+
+async def test_controller_loop_picks_up_a_new_app_and_a_new_commit(world: World) -> None:
+    world.controller.interval = 1.0
+    stop = asyncio.Event()
+    task = asyncio.create_task(world.controller.run(stop))
+    try:
+        await world.create(world.application("looped", {"prune": True}))
+        await _until(world, "looped", lambda s: (s.get("sync") or {}).get("status") == "Synced")
+        world.repo.commit({"app/settings.yaml": configmap("settings", color="purple")})
+        head = world.repo.git("rev-parse", "HEAD")
+        await _until(
+            world,
+            "looped",
+            lambda s: (
+                (s.get("sync") or {}).get("revision") == head and s["sync"]["status"] == "Synced"
+            ),
+        )
+        live = await world.live("v1", "ConfigMap", "settings")
+        assert live is not None
+        assert live["data"] == {"color": "purple"}
+    finally:
+        stop.set()
+        await task
+
+
+async def _until(world: World, name: str, check: Any, timeout: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        got = await world.rest.get("argoproj.io/v1alpha1", "Application", name, world.namespace)
+        if got is not None and check(got.get("status") or {}):
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(await world.status(name))
