@@ -17,8 +17,9 @@ def controller(
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
     interval: Annotated[
-        float, typer.Option(help="seconds between two reconciles of every app")
-    ] = 180.0,
+        float,
+        typer.Option(help="seconds between two checks of Git for new revisions, for every app"),
+    ] = 60.0,
     workers: Annotated[int, typer.Option(help="apps reconciled at the same time")] = 2,
     repo_cache: Annotated[
         Path | None, typer.Option(help="where Git mirrors are kept (~/.cache/seaway/repos)")

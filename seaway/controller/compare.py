@@ -9,6 +9,7 @@ follow from a broken render.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -119,6 +120,21 @@ class Comparer:
     backend: ClusterBackend
     repos: RepoCache
     renders: RenderCache
+    # How long a resolved revision is trusted without asking the remote again; a refresh
+    # (timer, webhook, person) always asks. Drift reconciles thus cost no network round trip.
+    revision_ttl: float = 60.0
+    # Confirm a diff by a server-side dry-run where the plain comparison says OutOfSync.
+    exact: bool = True
+    _resolved: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
+
+    async def _resolve(self, url: str, wanted: str, refresh: bool) -> str:
+        now = time.monotonic()
+        cached = self._resolved.get((url, wanted))
+        if cached is not None and not refresh and now - cached[1] < self.revision_ttl:
+            return cached[0]
+        sha = await asyncio.to_thread(self.repos.resolve, url, wanted)
+        self._resolved[(url, wanted)] = (sha, now)
+        return sha
 
     async def compare(
         self,
@@ -126,6 +142,7 @@ class Comparer:
         project: AppProject,
         previous_kinds: Sequence[tuple[str, str]] = (),
         revision: str | None = None,
+        refresh: bool = True,
     ) -> Comparison:
         """`revision`, when given, replaces every source's targetRevision (a rollback)."""
         comparison = Comparison(revisions=[])
@@ -149,7 +166,7 @@ class Comparer:
         for source in app.spec.all_sources():
             try:
                 wanted = revision or source.target_revision or "HEAD"
-                sha = await asyncio.to_thread(self.repos.resolve, source.repo_url, wanted)
+                sha = await self._resolve(source.repo_url, wanted, refresh)
                 tree = await asyncio.to_thread(self.repos.checkout, source.repo_url, sha)
                 options = _render_options(source.to_dict(), app)
                 result = await asyncio.to_thread(
@@ -218,6 +235,24 @@ class Comparer:
             placed.append(stamp(app.name, out) if stamp_objects else out)
         return placed
 
+    async def _confirm(
+        self,
+        desired: dict[str, Any],
+        live: dict[str, Any],
+        verdict: ObjectDiff,
+        rules: Sequence[IgnoreRule],
+    ) -> ObjectDiff:
+        """What would applying change? The API server's answer (a dry-run of the same
+        server-side apply a sync makes) beats any guess about defaults, webhooks and fields
+        other managers own; where it shows no change, the object is in sync."""
+        try:
+            predicted = await self.backend.apply(desired, dry_run=True)
+        except Exception:
+            # A dry-run the server refuses (e.g. a webhook down) leaves the plain verdict.
+            return verdict
+        exact = diff(predicted, live, ignore=rules, manager=FIELD_MANAGER)
+        return verdict if exact.modified else exact
+
     async def _attach_live(
         self,
         app: Application,
@@ -237,14 +272,17 @@ class Comparer:
                 live = await self.backend.get(
                     str(obj["apiVersion"]), key.kind, key.name, meta.get("namespace")
                 )
+            verdict = diff(obj, live, ignore=rules, manager=FIELD_MANAGER)
+            if verdict.modified and live is not None and self.exact:
+                verdict = await self._confirm(obj, live, verdict, rules)
             comparison.resources.append(
                 ResourceView(
                     key=key,
                     api_version=str(obj["apiVersion"]),
                     desired=obj,
                     live=live,
-                    diff=diff(obj, live, ignore=rules, manager=FIELD_MANAGER),
-                    health=assess(live) if live is not None else assess(None),
+                    diff=verdict,
+                    health=assess(live),
                 )
             )
         for key, live in sorted(live_by_key.items()):

@@ -61,13 +61,21 @@ class Controller:
     _running: set[str] = field(default_factory=set)
     _generations: dict[str, Any] = field(default_factory=dict)
     _timers: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+    # Apps whose next reconcile must ask Git for new revisions (not only look at live state).
+    _refresh: set[str] = field(default_factory=set)
 
-    def enqueue(self, name: str) -> None:
+    def enqueue(self, name: str, refresh: bool = False) -> None:
+        if refresh:
+            self._refresh.add(name)
         if name not in self._pending:
             self._pending.add(name)
             self._queue.put_nowait(name)
 
-    async def reconcile_one(self, name: str) -> Outcome | None:
+    def on_live_change(self, app_label: str, obj: dict[str, Any]) -> None:
+        """A tracked object changed in the cluster: look at its app now (drift, health)."""
+        self.enqueue(app_label)
+
+    async def reconcile_one(self, name: str, refresh: bool = True) -> Outcome | None:
         stored = await self.apps.app(name)
         if stored is None:
             self._generations.pop(name, None)
@@ -85,7 +93,9 @@ class Controller:
         async def save(status: dict[str, Any]) -> None:
             await self.apps.write_status(name, status)
 
-        outcome = await self.reconciler.reconcile(stored.app, project, stored.status, save, request)
+        outcome = await self.reconciler.reconcile(
+            stored.app, project, stored.status, save=save, request=request, refresh=refresh
+        )
         if request is not None:
             await self.apps.clear_operation(name)
         decision = outcome.decision
@@ -117,8 +127,10 @@ class Controller:
                 self._later(name, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
                 continue
             self._running.add(name)
+            refresh = name in self._refresh
+            self._refresh.discard(name)
             try:
-                await self.reconcile_one(name)
+                await self.reconcile_one(name, refresh=refresh)
             except Exception:
                 log.exception("reconciling %s failed", name)
             finally:
@@ -126,8 +138,11 @@ class Controller:
 
     async def _ticker(self) -> None:
         while True:
-            for stored in await self.apps.apps():
-                self.enqueue(stored.name)
+            try:
+                for stored in await self.apps.apps():
+                    self.enqueue(stored.name, refresh=True)
+            except Exception:
+                log.exception("listing Applications failed")
             await asyncio.sleep(self.interval)
 
     async def _watcher(self) -> None:
@@ -143,7 +158,7 @@ class Controller:
                     marker = (meta.get("generation"), bool(obj.get("operation")))
                     if self._generations.get(name) != marker:
                         self._generations[name] = marker
-                        self.enqueue(name)
+                        self.enqueue(name, refresh=True)
             except Exception:
                 log.exception("watching Applications failed; watching again")
                 await asyncio.sleep(1)

@@ -76,8 +76,10 @@ class Reconciler:
         app: Application,
         project: AppProject,
         previous: Mapping[str, Any],
+        *,
         save: SaveStatus,
         request: SyncRequest | None = None,
+        refresh: bool = True,
     ) -> Outcome:
         """`previous` is the app's current status as stored (a dict in Argo CD's shape)."""
         kinds = _previous_kinds(previous)
@@ -150,7 +152,9 @@ class Reconciler:
             )
             outcome.synced = SyncProgress.from_dict(operation)
             # The sync changed the cluster: compare again so the status shows the result.
-            comparison = await self.comparer.compare(app, project, kinds, revision=revision)
+            comparison = await self.comparer.compare(
+                app, project, kinds, revision=revision, refresh=False
+            )
             outcome.comparison = comparison
         outcome.status = self.status(app, comparison, operation, history, previous)
         await save(outcome.status)

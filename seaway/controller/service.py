@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seaway.cluster.kubernetes import KubeRest, KubernetesBackend
+from seaway.cluster.kubernetes.cache import ClusterCache
 from seaway.controller.compare import Comparer
 from seaway.controller.kube_apps import KubeApps
 from seaway.controller.loop import Controller
@@ -19,22 +20,27 @@ from seaway.source import RenderCache, RepoCache
 @dataclass(frozen=True)
 class Settings:
     namespace: str = "seaway"
-    interval: float = 180.0
+    interval: float = 60.0
     workers: int = 2
     repo_cache: Path | None = None
     step_timeout: float = 300.0
 
 
 def build(rest: KubeRest, settings: Settings) -> Controller:
-    backend = KubernetesBackend(rest)
-    comparer = Comparer(backend, RepoCache(settings.repo_cache), RenderCache())
+    cache = ClusterCache(rest)
+    backend = KubernetesBackend(rest, cache)
+    comparer = Comparer(
+        backend, RepoCache(settings.repo_cache), RenderCache(), revision_ttl=settings.interval
+    )
     reconciler = Reconciler(backend, comparer, step_timeout=settings.step_timeout)
-    return Controller(
+    controller = Controller(
         KubeApps(rest, settings.namespace),
         reconciler,
         interval=settings.interval,
         workers=settings.workers,
     )
+    cache.on_change = controller.on_live_change
+    return controller
 
 
 async def serve(rest: KubeRest, settings: Settings) -> None:

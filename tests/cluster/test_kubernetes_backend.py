@@ -93,6 +93,11 @@ async def test_delete_reports_whether_there_was_something(
 ) -> None:
     await backend.apply(config_map(namespace, "gone-soon", {}))
     assert await backend.delete("v1", "ConfigMap", "gone-soon", namespace) is True
+    # Foreground deletion: the object may linger a moment while the collector finishes.
+    for _ in range(50):
+        if await backend.get("v1", "ConfigMap", "gone-soon", namespace) is None:
+            break
+        await asyncio.sleep(0.1)
     assert await backend.delete("v1", "ConfigMap", "gone-soon", namespace) is False
 
 

@@ -362,3 +362,72 @@ async def _until(world: World, name: str, check: Any, timeout: float = 30.0) -> 
             return
         await asyncio.sleep(0.2)
     raise AssertionError(await world.status(name))
+
+
+async def test_drift_is_seen_through_the_watch_and_healed_within_seconds(world: World) -> None:
+    # The timer is far away: only the watch on tracked objects can bring the app back.
+    world.controller.interval = 600.0
+    stop = asyncio.Event()
+    task = asyncio.create_task(world.controller.run(stop))
+    try:
+        await world.create(world.application("watched", {"prune": True, "selfHeal": True}))
+        await _until(world, "watched", lambda s: (s.get("sync") or {}).get("status") == "Synced")
+        # Past the self-heal back-off that follows a sync.
+        await asyncio.sleep(5.5)
+        await world.rest.patch(
+            "v1", "ConfigMap", "settings", world.target, {"data": {"color": "red"}}
+        )
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        while loop.time() - started < 10:
+            live = await world.live("v1", "ConfigMap", "settings")
+            if live is not None and live["data"] == {"color": "blue"}:
+                break
+            await asyncio.sleep(0.05)
+        healed_after = loop.time() - started
+        assert healed_after < 3.0, f"healed after {healed_after:.2f} s"
+    finally:
+        stop.set()
+        await task
+
+
+async def test_removed_file_is_kept_without_prune_and_reported(world: World) -> None:
+    await world.create(world.application("keeper", {"prune": False}))
+    await world.controller.reconcile_one("keeper")
+    world.repo.remove("app/settings.yaml")
+    await world.controller.reconcile_one("keeper")
+    status = await world.status("keeper")
+    assert status["sync"]["status"] == "OutOfSync"
+    pruning = [r for r in status["resources"] if r.get("requiresPruning")]
+    assert [r["name"] for r in pruning] == ["settings"]
+    assert await world.live("v1", "ConfigMap", "settings") is not None
+
+
+async def test_unreachable_repo_is_a_comparison_error_and_deletes_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    await world.create(world.application("moved", {"prune": True, "selfHeal": True}))
+    await world.controller.reconcile_one("moved")
+    app = world.application("moved", {"prune": True, "selfHeal": True})
+    app["spec"]["source"]["repoURL"] = (tmp_path / "no-such-repo").as_uri()
+    await world.create(app)
+    await world.controller.reconcile_one("moved")
+    status = await world.status("moved")
+    assert status["sync"]["status"] == "Unknown"
+    assert [c["type"] for c in status["conditions"]] == ["ComparisonError"]
+    assert "no-such-repo" in status["conditions"][0]["message"]
+    assert await world.live("apps/v1", "Deployment", "web") is not None
+    assert await world.live("v1", "ConfigMap", "settings") is not None
+
+
+async def test_bad_kustomization_names_the_file(world: World) -> None:
+    world.repo.commit(
+        {"app/kustomization.yaml": "resources:\n- deployment.yaml\n- missing.yaml\n"}, "kustomize"
+    )
+    await world.create(world.application("kusto", {"prune": True}))
+    await world.controller.reconcile_one("kusto")
+    status = await world.status("kusto")
+    assert status["sync"]["status"] == "Unknown"
+    message = status["conditions"][0]["message"]
+    assert "missing.yaml" in message
+    assert await world.live("apps/v1", "Deployment", "web") is None

@@ -9,6 +9,7 @@ plugins, in-cluster service accounts) into a configured HTTP client.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
@@ -213,15 +214,26 @@ class KubeRest:
         namespace: str | None = None,
         label_selector: str | None = None,
     ) -> list[dict[str, Any]]:
+        items, _ = await self.list_with_version(api_version, kind, namespace, label_selector)
+        return items
+
+    async def list_with_version(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+    ) -> tuple[builtins.list[dict[str, Any]], str]:
+        """The objects and the list's resourceVersion, from which a watch continues."""
         res = await self.resource(api_version, kind)
         params = {"labelSelector": label_selector} if label_selector else {}
         listing = await self.request("GET", res.path(namespace), params=params)
-        items: list[dict[str, Any]] = listing.get("items", [])
+        items: builtins.list[dict[str, Any]] = listing.get("items", [])
         # List items come without apiVersion and kind; callers want whole objects.
         for item in items:
             item.setdefault("apiVersion", res.api_version)
             item.setdefault("kind", kind)
-        return items
+        return items, str((listing.get("metadata") or {}).get("resourceVersion", ""))
 
     async def apply(
         self,
@@ -315,10 +327,13 @@ class KubeRest:
         label_selector: str | None = None,
         resource_version: str | None = None,
         timeout_seconds: int = 300,
+        bookmarks: bool = False,
     ) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         """Yield (type, object) watch events until the server closes the stream."""
         res = await self.resource(api_version, kind)
         params = {"watch": "true", "timeoutSeconds": str(timeout_seconds)}
+        if bookmarks:
+            params["allowWatchBookmarks"] = "true"
         if label_selector:
             params["labelSelector"] = label_selector
         if resource_version:
