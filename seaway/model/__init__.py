@@ -1,9 +1,176 @@
 """The resources users write and the status vocabulary.
 
-Application, ApplicationSet, AppProject, Stage and rollout strategies, with Argo CD's field
-names where Argo CD has the concept. Pure: imports nothing of seaway and no I/O library.
+Application and AppProject, with Argo CD's field names (argoproj.io/v1alpha1) so Argo CD
+manifests load unchanged; the rules a project sets; the status Seaway writes. Pure: imports
+nothing of seaway and no I/O library.
 """
 
-from seaway.model.status import HealthStatus, OperationPhase, SyncStatus
+from seaway.model.application import (
+    API_GROUP,
+    API_VERSION,
+    DEFAULT_PROJECT_NAME,
+    Application,
+    ApplicationSpec,
+)
+from seaway.model.base import ArgoModel, FieldProblem, Info, ObjectMeta
+from seaway.model.destination import IN_CLUSTER_NAME, IN_CLUSTER_SERVER, ApplicationDestination
+from seaway.model.durations import (
+    DEFAULT_RETRY_DURATION,
+    DEFAULT_RETRY_FACTOR,
+    DEFAULT_RETRY_MAX_DURATION,
+    backoff_delay,
+    backoff_schedule,
+    format_duration,
+    parse_duration,
+    parse_go_duration,
+)
+from seaway.model.globs import glob_match
+from seaway.model.ignore_differences import ResourceIgnoreDifferences
+from seaway.model.keys import ResourceKey
+from seaway.model.loading import ManifestError, ManifestProblem, load_documents, parse_object
+from seaway.model.project import (
+    AppProject,
+    AppProjectSpec,
+    GroupKind,
+    ProjectDestination,
+    ProjectRole,
+    SyncWindow,
+    SyncWindowKind,
+    default_project,
+    resolve_project,
+)
+from seaway.model.rules import (
+    RuleViolation,
+    check_application,
+    normalize_repo_url,
+    permits_application_namespace,
+    permits_destination,
+    permits_resource,
+    permits_source,
+)
+from seaway.model.source import (
+    ApplicationSource,
+    ApplicationSourceDirectory,
+    ApplicationSourceHelm,
+    ApplicationSourceKustomize,
+    ApplicationSourcePlugin,
+    HelmParameter,
+    KustomizePatch,
+    value_file_ref,
+)
+from seaway.model.status import (
+    ApplicationCondition,
+    ApplicationConditionType,
+    ApplicationSourceType,
+    ApplicationStatus,
+    Health,
+    HealthStatus,
+    HookType,
+    Operation,
+    OperationPhase,
+    OperationState,
+    ResourceResult,
+    ResourceStatus,
+    ResultCode,
+    RevisionHistory,
+    SyncInfo,
+    SyncOperationResult,
+    SyncPhase,
+    SyncStatus,
+)
+from seaway.model.sync_policy import (
+    Backoff,
+    DeletePolicy,
+    PropagationPolicy,
+    RetryStrategy,
+    SyncOptionError,
+    SyncOptions,
+    SyncPolicy,
+    SyncPolicyAutomated,
+    parse_sync_options,
+)
+from seaway.model.unsupported import UnsupportedField, describe_unsupported, unsupported_fields
 
-__all__ = ["HealthStatus", "OperationPhase", "SyncStatus"]
+__all__ = [
+    "API_GROUP",
+    "API_VERSION",
+    "DEFAULT_PROJECT_NAME",
+    "DEFAULT_RETRY_DURATION",
+    "DEFAULT_RETRY_FACTOR",
+    "DEFAULT_RETRY_MAX_DURATION",
+    "IN_CLUSTER_NAME",
+    "IN_CLUSTER_SERVER",
+    "AppProject",
+    "AppProjectSpec",
+    "Application",
+    "ApplicationCondition",
+    "ApplicationConditionType",
+    "ApplicationDestination",
+    "ApplicationSource",
+    "ApplicationSourceDirectory",
+    "ApplicationSourceHelm",
+    "ApplicationSourceKustomize",
+    "ApplicationSourcePlugin",
+    "ApplicationSourceType",
+    "ApplicationSpec",
+    "ApplicationStatus",
+    "ArgoModel",
+    "Backoff",
+    "DeletePolicy",
+    "FieldProblem",
+    "GroupKind",
+    "Health",
+    "HealthStatus",
+    "HelmParameter",
+    "HookType",
+    "Info",
+    "KustomizePatch",
+    "ManifestError",
+    "ManifestProblem",
+    "ObjectMeta",
+    "Operation",
+    "OperationPhase",
+    "OperationState",
+    "ProjectDestination",
+    "ProjectRole",
+    "PropagationPolicy",
+    "ResourceIgnoreDifferences",
+    "ResourceKey",
+    "ResourceResult",
+    "ResourceStatus",
+    "ResultCode",
+    "RetryStrategy",
+    "RevisionHistory",
+    "RuleViolation",
+    "SyncInfo",
+    "SyncOperationResult",
+    "SyncOptionError",
+    "SyncOptions",
+    "SyncPhase",
+    "SyncPolicy",
+    "SyncPolicyAutomated",
+    "SyncStatus",
+    "SyncWindow",
+    "SyncWindowKind",
+    "UnsupportedField",
+    "backoff_delay",
+    "backoff_schedule",
+    "check_application",
+    "default_project",
+    "describe_unsupported",
+    "format_duration",
+    "glob_match",
+    "load_documents",
+    "normalize_repo_url",
+    "parse_duration",
+    "parse_go_duration",
+    "parse_object",
+    "parse_sync_options",
+    "permits_application_namespace",
+    "permits_destination",
+    "permits_resource",
+    "permits_source",
+    "resolve_project",
+    "unsupported_fields",
+    "value_file_ref",
+]

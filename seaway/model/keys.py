@@ -9,6 +9,12 @@ from typing import Any
 
 @dataclass(frozen=True, order=True)
 class ResourceKey:
+    """Group, kind, namespace and name: what tells two objects apart in a cluster.
+
+    The version is left out on purpose: apps/v1 and apps/v1beta2 Deployments with the same name
+    are one object served at two versions. An empty namespace means cluster-scoped.
+    """
+
     group: str
     kind: str
     namespace: str
