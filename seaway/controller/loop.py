@@ -38,6 +38,13 @@ def _invalid_status(message: str, previous: Mapping[str, Any]) -> dict[str, Any]
     return status
 
 
+_TIMESTAMPS = ("reconciledAt", "observedAt")
+
+
+def _without_times(status: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in status.items() if k not in _TIMESTAMPS}
+
+
 def _request(raw: Mapping[str, Any]) -> SyncRequest | None:
     operation = raw.get("operation") or {}
     sync = operation.get("sync")
@@ -90,8 +97,16 @@ class Controller:
             return None
         request = _request(stored.raw)
 
+        last_written = stored.status
+
         async def save(status: dict[str, Any]) -> None:
+            nonlocal last_written
+            # A reconcile that changed nothing but its timestamps writes nothing: with many
+            # apps, status writes would otherwise be most of the API traffic.
+            if _without_times(status) == _without_times(last_written):
+                return
             await self.apps.write_status(name, status)
+            last_written = status
 
         outcome = await self.reconciler.reconcile(
             stored.app, project, stored.status, save=save, request=request, refresh=refresh

@@ -24,13 +24,18 @@ class Settings:
     workers: int = 2
     repo_cache: Path | None = None
     step_timeout: float = 300.0
+    # Renders kept in memory; one per app and revision is the working set.
+    render_cache: int = 4096
 
 
 def build(rest: KubeRest, settings: Settings) -> Controller:
     cache = ClusterCache(rest)
     backend = KubernetesBackend(rest, cache)
     comparer = Comparer(
-        backend, RepoCache(settings.repo_cache), RenderCache(), revision_ttl=settings.interval
+        backend,
+        RepoCache(settings.repo_cache),
+        RenderCache(max_entries=settings.render_cache),
+        revision_ttl=settings.interval,
     )
     reconciler = Reconciler(backend, comparer, step_timeout=settings.step_timeout)
     controller = Controller(
