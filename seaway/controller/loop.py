@@ -18,6 +18,7 @@ from seaway.controller.kube_apps import KubeApps
 from seaway.controller.reconcile import Outcome, Reconciler, SyncRequest
 from seaway.model import Application, AppProject, default_project, resolve_project
 from seaway.model.status import ApplicationConditionType, HealthStatus, SyncStatus
+from seaway.model.tracking import APP_LABEL
 
 log = logging.getLogger("seaway.controller")
 
@@ -78,9 +79,23 @@ class Controller:
             self._pending.add(name)
             self._queue.put_nowait(name)
 
-    def on_live_change(self, app_label: str, obj: dict[str, Any]) -> None:
+    def on_live_change(self, obj: dict[str, Any]) -> None:
         """A tracked object changed in the cluster: look at its app now (drift, health)."""
-        self.enqueue(app_label)
+        label = ((obj.get("metadata") or {}).get("labels") or {}).get(APP_LABEL)
+        if label:
+            self.enqueue(str(label))
+
+    def on_app_change(self, obj: dict[str, Any]) -> None:
+        """An Application changed. Status writes (ours) leave the generation alone; spec edits
+        and sync requests change it, and then Git is asked again."""
+        if obj.get("kind", "Application") != "Application":
+            return
+        meta = obj.get("metadata") or {}
+        name = str(meta.get("name", ""))
+        marker = (meta.get("generation"), bool(obj.get("operation")))
+        if name and self._generations.get(name) != marker:
+            self._generations[name] = marker
+            self.enqueue(name, refresh=True)
 
     async def reconcile_one(self, name: str, refresh: bool = True) -> Outcome | None:
         stored = await self.apps.app(name)
@@ -160,28 +175,19 @@ class Controller:
                 log.exception("listing Applications failed")
             await asyncio.sleep(self.interval)
 
-    async def _watcher(self) -> None:
-        while True:
-            try:
-                async for _kind, obj in self.apps.rest.watch(
-                    "argoproj.io/v1alpha1", "Application", namespace=self.apps.namespace
-                ):
-                    meta = obj.get("metadata") or {}
-                    name = str(meta.get("name", ""))
-                    # Status writes (ours) do not change the generation; spec edits and sync
-                    # requests do, or carry an operation.
-                    marker = (meta.get("generation"), bool(obj.get("operation")))
-                    if self._generations.get(name) != marker:
-                        self._generations[name] = marker
-                        self.enqueue(name, refresh=True)
-            except Exception:
-                log.exception("watching Applications failed; watching again")
-                await asyncio.sleep(1)
+    async def close(self) -> None:
+        """Stop the watches; the connection itself belongs to whoever made it."""
+        for timer in self._timers.values():
+            timer.cancel()
+        if self.apps.cache is not None:
+            await self.apps.cache.close()
+        cache = getattr(self.reconciler.backend, "cache", None)
+        if cache is not None:
+            await cache.close()
 
     async def run(self, stop: asyncio.Event) -> None:
         tasks = [asyncio.create_task(self._worker()) for _ in range(self.workers)]
         tasks.append(asyncio.create_task(self._ticker()))
-        tasks.append(asyncio.create_task(self._watcher()))
         try:
             await stop.wait()
         finally:

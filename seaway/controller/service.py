@@ -38,13 +38,15 @@ def build(rest: KubeRest, settings: Settings) -> Controller:
         revision_ttl=settings.interval,
     )
     reconciler = Reconciler(backend, comparer, step_timeout=settings.step_timeout)
+    apps_cache = ClusterCache(rest, selector=None, namespace=settings.namespace)
     controller = Controller(
-        KubeApps(rest, settings.namespace),
+        KubeApps(rest, settings.namespace, apps_cache),
         reconciler,
         interval=settings.interval,
         workers=settings.workers,
     )
     cache.on_change = controller.on_live_change
+    apps_cache.on_change = controller.on_app_change
     return controller
 
 
@@ -56,4 +58,7 @@ async def serve(rest: KubeRest, settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    await controller.run(stop)
+    try:
+        await controller.run(stop)
+    finally:
+        await controller.close()

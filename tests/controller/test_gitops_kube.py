@@ -17,6 +17,7 @@ from seaway.cluster.kubernetes import KubeRest
 from seaway.controller.install import install_crds
 from seaway.controller.loop import Controller
 from seaway.controller.service import Settings, build
+from seaway.model.keys import ResourceKey
 from seaway.model.tracking import APP_LABEL
 from tests.conftest import Kube
 from tests.gitrepo import Upstream
@@ -89,6 +90,23 @@ class World:
     async def create(self, app: dict[str, Any]) -> None:
         await self.rest.apply(app)
 
+    async def reconcile(self, name: str) -> Any:
+        """Reconcile once the controller's watch has seen the latest write to the app (in
+        production that very event is what triggers the reconcile)."""
+        latest = await self.rest.get("argoproj.io/v1alpha1", "Application", name, self.namespace)
+        assert latest is not None
+        wanted = int(latest["metadata"]["resourceVersion"])
+        cache = self.controller.apps.cache
+        assert cache is not None
+        await cache.watch_kinds([("argoproj.io/v1alpha1", "Application")])
+        key = ResourceKey("argoproj.io", "Application", self.namespace, name)
+        for _ in range(200):
+            seen = cache.get("argoproj.io/v1alpha1", "Application", key)
+            if seen is not None and int(seen["metadata"]["resourceVersion"]) >= wanted:
+                break
+            await asyncio.sleep(0.01)
+        return await self.controller.reconcile_one(name)
+
     async def status(self, name: str) -> dict[str, Any]:
         got = await self.rest.get("argoproj.io/v1alpha1", "Application", name, self.namespace)
         assert got is not None
@@ -119,6 +137,7 @@ async def world(kube: Kube, tmp_path: Path) -> AsyncIterator[World]:
     try:
         yield World(rest, controller, ns, target, repo)
     finally:
+        await controller.close()
         await rest.delete("v1", "Namespace", target)
         await rest.delete("v1", "Namespace", ns)
         await rest.close()
@@ -126,7 +145,7 @@ async def world(kube: Kube, tmp_path: Path) -> AsyncIterator[World]:
 
 async def test_automated_app_syncs_updates_prunes_and_self_heals(world: World) -> None:
     await world.create(world.application("guestbook", {"prune": True, "selfHeal": True}))
-    await world.controller.reconcile_one("guestbook")
+    await world.reconcile("guestbook")
 
     status = await world.status("guestbook")
     assert status["sync"]["status"] == "Synced", status.get("conditions")
@@ -142,7 +161,7 @@ async def test_automated_app_syncs_updates_prunes_and_self_heals(world: World) -
     # A new commit: more replicas, one env var removed, the ConfigMap deleted from Git.
     world.repo.commit({"app/deployment.yaml": deployment("web", 2, env={"COLOR": "green"})})
     world.repo.remove("app/settings.yaml")
-    await world.controller.reconcile_one("guestbook")
+    await world.reconcile("guestbook")
     status = await world.status("guestbook")
     assert status["sync"]["status"] == "Synced", status
     web = await world.live("apps/v1", "Deployment", "web")
@@ -157,7 +176,7 @@ async def test_automated_app_syncs_updates_prunes_and_self_heals(world: World) -
     # Someone scales by hand: self-heal puts Git's value back (after Argo CD's 5 s back-off).
     await world.rest.patch("apps/v1", "Deployment", "web", world.target, {"spec": {"replicas": 5}})
     await asyncio.sleep(5.2)
-    outcome = await world.controller.reconcile_one("guestbook")
+    outcome = await world.reconcile("guestbook")
     assert outcome is not None
     assert outcome.decision is not None
     assert outcome.decision.sync, outcome.decision.reason
@@ -170,7 +189,7 @@ async def test_automated_app_syncs_updates_prunes_and_self_heals(world: World) -
 
 async def _wait_healthy(world: World, name: str) -> None:
     for _ in range(100):
-        await world.controller.reconcile_one(name)
+        await world.reconcile(name)
         if (await world.status(name))["health"]["status"] == "Healthy":
             return
         await asyncio.sleep(0.2)
@@ -179,7 +198,7 @@ async def _wait_healthy(world: World, name: str) -> None:
 
 async def test_manual_app_reports_drift_and_syncs_on_request(world: World) -> None:
     await world.create(world.application("manual", None))
-    await world.controller.reconcile_one("manual")
+    await world.reconcile("manual")
     status = await world.status("manual")
     assert status["sync"]["status"] == "OutOfSync"
     assert "operationState" not in status
@@ -193,7 +212,7 @@ async def test_manual_app_reports_drift_and_syncs_on_request(world: World) -> No
         world.namespace,
         {"operation": {"sync": {"prune": False}, "initiatedBy": {"username": "alice"}}},
     )
-    await world.controller.reconcile_one("manual")
+    await world.reconcile("manual")
     status = await world.status("manual")
     assert status["operationState"]["phase"] == "Succeeded"
     assert status["operationState"]["operation"]["initiatedBy"]["username"] == "alice"
@@ -204,7 +223,7 @@ async def test_manual_app_reports_drift_and_syncs_on_request(world: World) -> No
 
     # Drift on a manual app is reported, not healed.
     await world.rest.patch("v1", "ConfigMap", "settings", world.target, {"data": {"color": "red"}})
-    await world.controller.reconcile_one("manual")
+    await world.reconcile("manual")
     status = await world.status("manual")
     assert status["sync"]["status"] == "OutOfSync"
     drifted = [r for r in status["resources"] if r["status"] == "OutOfSync"]
@@ -216,11 +235,11 @@ async def test_manual_app_reports_drift_and_syncs_on_request(world: World) -> No
 
 async def test_broken_render_deletes_nothing(world: World) -> None:
     await world.create(world.application("careful", {"prune": True, "selfHeal": True}))
-    await world.controller.reconcile_one("careful")
+    await world.reconcile("careful")
     assert (await world.status("careful"))["sync"]["status"] == "Synced"
 
     world.repo.commit({"app/deployment.yaml": "kind: [unclosed\n"}, "oops")
-    await world.controller.reconcile_one("careful")
+    await world.reconcile("careful")
     status = await world.status("careful")
     assert status["sync"]["status"] == "Unknown"
     errors = [c for c in status["conditions"] if c["type"] == "ComparisonError"]
@@ -232,10 +251,10 @@ async def test_broken_render_deletes_nothing(world: World) -> None:
 
 async def test_empty_render_never_empties_the_cluster_without_allow_empty(world: World) -> None:
     await world.create(world.application("guarded", {"prune": True}))
-    await world.controller.reconcile_one("guarded")
+    await world.reconcile("guarded")
     world.repo.remove("app/deployment.yaml", "app/settings.yaml")
     world.repo.commit({"app/README.md": "nothing here\n"})
-    outcome = await world.controller.reconcile_one("guarded")
+    outcome = await world.reconcile("guarded")
     assert outcome is not None
     assert outcome.decision is not None
     assert not outcome.decision.sync
@@ -256,7 +275,7 @@ async def test_project_rules_refuse_an_app_and_name_the_rule(world: World) -> No
         }
     )
     await world.create(world.application("outsider", {"prune": True}, project="team-a"))
-    await world.controller.reconcile_one("outsider")
+    await world.reconcile("outsider")
     status = await world.status("outsider")
     assert status["sync"]["status"] == "Unknown"
     messages = " ".join(c["message"] for c in status["conditions"])
@@ -269,7 +288,7 @@ async def test_invalid_spec_is_reported_on_the_object(world: World) -> None:
     bad = world.application("bad", None)
     del bad["spec"]["destination"]["server"]
     await world.create(bad)
-    await world.controller.reconcile_one("bad")
+    await world.reconcile("bad")
     status = await world.status("bad")
     assert status["conditions"][0]["type"] == "InvalidSpecError"
     assert "destination" in status["conditions"][0]["message"]
@@ -317,7 +336,7 @@ async def test_interrupted_sync_resumes_at_its_step(world: World) -> None:
         subresource="status",
         merge=False,
     )
-    outcome = await world.controller.reconcile_one("resumed")
+    outcome = await world.reconcile("resumed")
     assert outcome is not None
     assert outcome.synced is not None
     status = await world.status("resumed")
@@ -393,9 +412,9 @@ async def test_drift_is_seen_through_the_watch_and_healed_within_seconds(world: 
 
 async def test_removed_file_is_kept_without_prune_and_reported(world: World) -> None:
     await world.create(world.application("keeper", {"prune": False}))
-    await world.controller.reconcile_one("keeper")
+    await world.reconcile("keeper")
     world.repo.remove("app/settings.yaml")
-    await world.controller.reconcile_one("keeper")
+    await world.reconcile("keeper")
     status = await world.status("keeper")
     assert status["sync"]["status"] == "OutOfSync"
     pruning = [r for r in status["resources"] if r.get("requiresPruning")]
@@ -407,11 +426,11 @@ async def test_unreachable_repo_is_a_comparison_error_and_deletes_nothing(
     world: World, tmp_path: Path
 ) -> None:
     await world.create(world.application("moved", {"prune": True, "selfHeal": True}))
-    await world.controller.reconcile_one("moved")
+    await world.reconcile("moved")
     app = world.application("moved", {"prune": True, "selfHeal": True})
     app["spec"]["source"]["repoURL"] = (tmp_path / "no-such-repo").as_uri()
     await world.create(app)
-    await world.controller.reconcile_one("moved")
+    await world.reconcile("moved")
     status = await world.status("moved")
     assert status["sync"]["status"] == "Unknown"
     assert [c["type"] for c in status["conditions"]] == ["ComparisonError"]
@@ -425,7 +444,7 @@ async def test_bad_kustomization_names_the_file(world: World) -> None:
         {"app/kustomization.yaml": "resources:\n- deployment.yaml\n- missing.yaml\n"}, "kustomize"
     )
     await world.create(world.application("kusto", {"prune": True}))
-    await world.controller.reconcile_one("kusto")
+    await world.reconcile("kusto")
     status = await world.status("kusto")
     assert status["sync"]["status"] == "Unknown"
     message = status["conditions"][0]["message"]

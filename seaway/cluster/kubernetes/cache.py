@@ -21,7 +21,7 @@ from seaway.model.tracking import APP_LABEL
 
 log = logging.getLogger("seaway.cluster.cache")
 
-OnChange = Callable[[str, dict[str, Any]], None]
+OnChange = Callable[[dict[str, Any]], None]
 
 
 def _rv(obj: dict[str, Any]) -> int:
@@ -31,37 +31,84 @@ def _rv(obj: dict[str, Any]) -> int:
         return 0
 
 
+def _app_label(obj: dict[str, Any]) -> str | None:
+    labels = (obj.get("metadata") or {}).get("labels") or {}
+    value = labels.get(APP_LABEL)
+    return str(value) if value is not None else None
+
+
 @dataclass
 class _KindCache:
     api_version: str
     kind: str
     objects: dict[ResourceKey, dict[str, Any]] = field(default_factory=dict)
+    # The same objects by app label: an app's objects are found without scanning every object.
+    by_app: dict[str, dict[ResourceKey, dict[str, Any]]] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     error: BaseException | None = None
 
+    def put(self, key: ResourceKey, obj: dict[str, Any]) -> None:
+        self.drop(key)
+        self.objects[key] = obj
+        label = _app_label(obj)
+        if label is not None:
+            self.by_app.setdefault(label, {})[key] = obj
+
+    def drop(self, key: ResourceKey) -> None:
+        old = self.objects.pop(key, None)
+        if old is None:
+            return
+        label = _app_label(old)
+        if label is not None:
+            group = self.by_app.get(label)
+            if group is not None:
+                group.pop(key, None)
+                if not group:
+                    del self.by_app[label]
+
+    def replace_all(self, fresh: dict[ResourceKey, dict[str, Any]]) -> None:
+        self.objects = {}
+        self.by_app = {}
+        for key, obj in fresh.items():
+            self.put(key, obj)
+
 
 class ClusterCache:
-    def __init__(self, rest: KubeRest, on_change: OnChange | None = None) -> None:
+    """`selector` limits what is cached (by default: objects carrying an app label);
+    `namespace` limits it to one namespace."""
+
+    def __init__(
+        self,
+        rest: KubeRest,
+        on_change: OnChange | None = None,
+        *,
+        selector: str | None = APP_LABEL,
+        namespace: str | None = None,
+    ) -> None:
         self.rest = rest
         self.on_change = on_change
+        self.selector = selector
+        self.namespace = namespace
         self._kinds: dict[tuple[str, str], _KindCache] = {}
         self._lock = asyncio.Lock()
         self.events = 0
 
     async def watch_kinds(self, kinds: Iterable[tuple[str, str]]) -> None:
         """Make sure each (apiVersion, kind) is cached; waits for the first LIST of new ones."""
-        new: list[_KindCache] = []
+        wanted: list[_KindCache] = []
         async with self._lock:
             for api_version, kind in kinds:
-                if (api_version, kind) not in self._kinds:
+                entry = self._kinds.get((api_version, kind))
+                if entry is None:
                     entry = _KindCache(api_version, kind)
                     self._kinds[(api_version, kind)] = entry
                     entry.task = asyncio.create_task(self._run(entry))
-                    new.append(entry)
-        for entry in new:
+                wanted.append(entry)
+        # Also wait for kinds another caller started: their first LIST may still be running.
+        for entry in wanted:
             await entry.ready.wait()
-        for entry in new:
+        for entry in wanted:
             if entry.error is not None:
                 # Not cacheable (unknown kind, no permission): forget it so a later call retries.
                 self._kinds.pop((entry.api_version, entry.kind), None)
@@ -79,30 +126,24 @@ class ClusterCache:
         entry = self._kinds.get((api_version, kind))
         if entry is None:
             return []
-        return [
-            obj
-            for obj in entry.objects.values()
-            if ((obj.get("metadata") or {}).get("labels") or {}).get(APP_LABEL) == label
-        ]
+        return list(entry.by_app.get(label, {}).values())
+
+    def all(self, api_version: str, kind: str) -> list[dict[str, Any]]:
+        entry = self._kinds.get((api_version, kind))
+        return list(entry.objects.values()) if entry is not None else []
 
     def remember(self, obj: dict[str, Any]) -> None:
-        """Take an object the API server just returned (after an apply), unless older."""
+        """Take an object the API server just returned (after a write), unless older."""
         entry = self._kinds.get((str(obj.get("apiVersion")), str(obj.get("kind"))))
         if entry is None:
             return
-        labels = (obj.get("metadata") or {}).get("labels") or {}
         key = ResourceKey.from_object(obj)
-        if APP_LABEL not in labels:
-            entry.objects.pop(key, None)
+        if self.selector == APP_LABEL and _app_label(obj) is None:
+            entry.drop(key)
             return
         current = entry.objects.get(key)
         if current is None or _rv(obj) >= _rv(current):
-            entry.objects[key] = obj
-
-    def forget(self, api_version: str, kind: str, key: ResourceKey) -> None:
-        entry = self._kinds.get((api_version, kind))
-        if entry is not None:
-            entry.objects.pop(key, None)
+            entry.put(key, obj)
 
     async def close(self) -> None:
         tasks = [e.task for e in self._kinds.values() if e.task is not None]
@@ -114,11 +155,11 @@ class ClusterCache:
         self._kinds.clear()
 
     async def _run(self, entry: _KindCache) -> None:
-        selector = APP_LABEL
+        selector = self.selector
         while True:
             try:
                 listing = await self.rest.list_with_version(
-                    entry.api_version, entry.kind, label_selector=selector
+                    entry.api_version, entry.kind, self.namespace, label_selector=selector
                 )
             except (KubeError, OSError) as exc:
                 if not entry.ready.is_set():
@@ -130,14 +171,14 @@ class ClusterCache:
                 continue
             items, version = listing
             fresh = {ResourceKey.from_object(o): o for o in items}
-            changed = _changed_keys(entry.objects, fresh)
-            entry.objects = fresh
+            old = entry.objects
+            changed = _changed_keys(old, fresh)
+            entry.replace_all(fresh)
             first = not entry.ready.is_set()
             entry.ready.set()
             if not first:
                 for key in changed:
-                    obj = fresh.get(key)
-                    self._notify(obj if obj is not None else None, key)
+                    self._notify(fresh.get(key) or old.get(key))
             try:
                 await self._watch(entry, selector, version)
             except KubeError as exc:
@@ -149,10 +190,11 @@ class ClusterCache:
                 log.warning("watch of %s broke: %s; relisting", entry.kind, exc)
                 await asyncio.sleep(0.5)
 
-    async def _watch(self, entry: _KindCache, selector: str, version: str) -> None:
+    async def _watch(self, entry: _KindCache, selector: str | None, version: str) -> None:
         async for kind, obj in self.rest.watch(
             entry.api_version,
             entry.kind,
+            namespace=self.namespace,
             label_selector=selector,
             resource_version=version,
             timeout_seconds=300,
@@ -169,21 +211,18 @@ class ClusterCache:
             key = ResourceKey.from_object(obj)
             self.events += 1
             if kind == "DELETED":
-                entry.objects.pop(key, None)
-                self._notify(obj, key)
+                entry.drop(key)
+                self._notify(obj)
                 continue
             current = entry.objects.get(key)
             if current is not None and _rv(current) > _rv(obj):
                 continue
-            entry.objects[key] = obj
-            self._notify(obj, key)
+            entry.put(key, obj)
+            self._notify(obj)
 
-    def _notify(self, obj: dict[str, Any] | None, key: ResourceKey) -> None:
-        if self.on_change is None or obj is None:
-            return
-        label = ((obj.get("metadata") or {}).get("labels") or {}).get(APP_LABEL)
-        if label:
-            self.on_change(str(label), obj)
+    def _notify(self, obj: dict[str, Any] | None) -> None:
+        if self.on_change is not None and obj is not None:
+            self.on_change(obj)
 
 
 def _changed_keys(
