@@ -6,10 +6,12 @@ import asyncio
 import json
 import sys
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.table import Table
 
 from seaway.cli.kube import (
@@ -22,13 +24,14 @@ from seaway.cli.kube import (
     out,
     run,
 )
-from seaway.cluster.kubernetes import KubeRest, KubernetesBackend
-from seaway.controller.compare import Comparer
-from seaway.controller.kube_apps import KubeApps, StoredApp
+from seaway.cluster.kubernetes import KubeError, KubeRest, KubernetesBackend
+from seaway.controller.compare import Comparer, Comparison
+from seaway.controller.kube_apps import API_VERSION, CASCADE_FINALIZERS, KubeApps, StoredApp
 from seaway.model import Application, AppProject, ManifestError, default_project, load_documents
 from seaway.model import resolve_project as find_project
 from seaway.model.status import SyncStatus
 from seaway.source import RenderCache, RepoCache
+from seaway.sync.plan import Action, Plan, PlanOptions, ResourceState, plan_sync
 
 app = typer.Typer(
     help="Applications: create, list, get, diff, sync, history, rollback.", no_args_is_help=True
@@ -48,6 +51,22 @@ _COLORS = {
     "Error": "red",
     "Running": "cyan",
 }
+
+
+class Output(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    YAML = "yaml"
+
+
+OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table, json or yaml")]
+
+
+def _dump(data: Any, output: Output) -> None:
+    if output is Output.JSON:
+        out.print_json(json.dumps(data))
+    else:
+        out.print(yaml.safe_dump(data, sort_keys=False), end="", markup=False, highlight=False)
 
 
 def _badge(word: str) -> str:
@@ -109,7 +128,7 @@ def list_apps(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
-    output: Annotated[str, typer.Option("--output", "-o", help="table or json")] = "table",
+    output: OutputOption = Output.TABLE,
 ) -> None:
     """List Applications with their sync and health status."""
 
@@ -118,8 +137,8 @@ def list_apps(
             return await KubeApps(rest, namespace).apps()
 
     stored = run(go())
-    if output == "json":
-        out.print_json(json.dumps([s.raw for s in stored]))
+    if output is not Output.TABLE:
+        _dump([s.raw for s in stored], output)
         return
     table = Table("NAME", "PROJECT", "SYNC", "HEALTH", "REVISION", "CONDITIONS")
     for s in stored:
@@ -144,6 +163,7 @@ def get(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
+    output: OutputOption = Output.TABLE,
 ) -> None:
     """Show one Application: status, resources, conditions, last operation."""
 
@@ -152,6 +172,9 @@ def get(
             return await _stored(KubeApps(rest, namespace), name)
 
     stored = run(go())
+    if output is not Output.TABLE:
+        _dump(stored.raw, output)
+        return
     status = stored.status
     sync = status.get("sync") or {}
     health = status.get("health") or {}
@@ -178,6 +201,32 @@ def get(
     out.print(table)
 
 
+async def _compare_here(
+    rest: KubeRest, namespace: str, name: str, revision: str | None
+) -> Comparison:
+    """Compare in this process (Git fetched and rendered here), as the controller would."""
+    apps = KubeApps(rest, namespace)
+    stored = await _stored(apps, name)
+    if stored.app is None:
+        err.print(f"[red]invalid Application[/red]: {stored.error}")
+        raise typer.Exit(2)
+    project = find_project(stored.app.spec.project_name, await apps.projects())
+    if project is None:
+        project = default_project(namespace)
+    comparer = Comparer(KubernetesBackend(rest), RepoCache(), RenderCache())
+    kinds = [
+        (f"{r['group']}/{r['version']}" if r.get("group") else r["version"], r["kind"])
+        for r in stored.status.get("resources") or []
+        if r.get("version") and r.get("kind")
+    ]
+    comparison = await comparer.compare(stored.app, project, kinds, revision=revision)
+    if not comparison.complete:
+        for cond in comparison.conditions:
+            err.print(f"[red]{cond.type.value}[/red]: {cond.message}")
+        raise typer.Exit(2)
+    return comparison
+
+
 @app.command("diff")
 def diff_cmd(
     name: str,
@@ -190,24 +239,7 @@ def diff_cmd(
 
     async def go() -> list[str]:
         async with connect(kubeconfig, context) as rest:
-            apps = KubeApps(rest, namespace)
-            stored = await _stored(apps, name)
-            if stored.app is None:
-                err.print(f"[red]invalid Application[/red]: {stored.error}")
-                raise typer.Exit(2)
-            project = find_project(stored.app.spec.project_name, await apps.projects())
-            if project is None:
-                project = default_project(namespace)
-            comparer = Comparer(KubernetesBackend(rest), RepoCache(), RenderCache())
-            kinds = [
-                (f"{r['group']}/{r['version']}" if r.get("group") else r["version"], r["kind"])
-                for r in stored.status.get("resources") or []
-            ]
-            comparison = await comparer.compare(stored.app, project, kinds, revision=revision)
-            if not comparison.complete:
-                for cond in comparison.conditions:
-                    err.print(f"[red]{cond.type.value}[/red]: {cond.message}")
-                raise typer.Exit(2)
+            comparison = await _compare_here(rest, namespace, name, revision)
             texts = []
             for res in comparison.resources:
                 if res.status is not SyncStatus.OUT_OF_SYNC:
@@ -234,8 +266,17 @@ def sync(
     revision: Annotated[str | None, typer.Option(help="sync to this revision")] = None,
     wait: Annotated[bool, typer.Option(help="wait for the sync to finish")] = True,
     timeout: Annotated[float, typer.Option(help="seconds to wait")] = 300.0,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="show the plan and check it with a server-side dry-run; change nothing",
+        ),
+    ] = False,
 ) -> None:
     """Ask the controller to sync an Application now, and wait for the result."""
+    if dry_run:
+        raise typer.Exit(_dry_run(kubeconfig, context, namespace, name, prune, revision))
     operation: dict[str, Any] = {"sync": {"prune": prune}, "initiatedBy": {"username": "cli"}}
     if revision:
         operation["sync"]["revision"] = revision
@@ -268,14 +309,23 @@ async def _await_operation(
 ) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     picked = False
-    while time.monotonic() < deadline:
-        stored = await _stored(apps, name)
-        if not stored.raw.get("operation"):
-            picked = True
-        op = stored.status.get("operationState") or {}
-        if op.get("startedAt") != started_before and op.get("phase") not in (None, "Running"):
-            return dict(op)
-        await asyncio.sleep(0.5)
+    with err.status(f"waiting for a controller to take the sync of {name}") as spinner:
+        while time.monotonic() < deadline:
+            stored = await _stored(apps, name)
+            if not stored.raw.get("operation"):
+                picked = True
+            op = stored.status.get("operationState") or {}
+            fresh = op.get("startedAt") != started_before
+            if fresh and op.get("phase") not in (None, "Running"):
+                return dict(op)
+            if fresh:
+                done = (op.get("syncResult") or {}).get("resources") or []
+                last = done[-1] if done else {}
+                spinner.update(
+                    f"syncing {name}: {len(done)} resource(s) done"
+                    + (f", last {last.get('kind')} {last.get('name')}" if last else "")
+                )
+            await asyncio.sleep(0.5)
     if not picked:
         err.print(
             f"[red]no controller took the sync request within {timeout:g} s[/red]; "
@@ -283,6 +333,107 @@ async def _await_operation(
         )
     else:
         err.print(f"[red]the sync did not finish within {timeout:g} s[/red]")
+    raise typer.Exit(1)
+
+
+def _dry_run(
+    kubeconfig: Path | None,
+    context: str | None,
+    namespace: str,
+    name: str,
+    prune: bool,
+    revision: str | None,
+) -> int:
+    async def go() -> tuple[Plan, list[tuple[str, str]]]:
+        async with connect(kubeconfig, context) as rest:
+            comparison = await _compare_here(rest, namespace, name, revision)
+            plan = plan_sync(
+                [
+                    ResourceState(r.key, r.desired, r.live, r.status is SyncStatus.OUT_OF_SYNC)
+                    for r in comparison.resources
+                ],
+                comparison.hooks,
+                PlanOptions(prune=prune),
+            )
+            backend = KubernetesBackend(rest)
+            checks = []
+            for task in plan.tasks:
+                if task.action is not Action.APPLY:
+                    continue
+                try:
+                    await backend.apply(task.obj, dry_run=True)
+                except KubeError as exc:
+                    checks.append((str(task.key), str(exc)))
+            return plan, checks
+
+    plan, failures = run(go())
+    table = Table("PHASE", "WAVE", "ACTION", "RESOURCE", "NOTE")
+    problems = dict(failures)
+    for task in plan.tasks:
+        note = problems.get(str(task.key), "")
+        table.add_row(
+            task.phase.value,
+            str(task.wave),
+            task.action.value,
+            str(task.key),
+            f"[red]{note}[/red]" if note else "ok",
+        )
+    for skipped in plan.skipped:
+        table.add_row("", "", "skip", str(skipped.key), skipped.reason)
+    out.print(table)
+    out.print("dry run: nothing was changed")
+    return 1 if failures else 0
+
+
+@app.command("delete")
+def delete(
+    name: str,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    namespace: Namespace = DEFAULT_NAMESPACE,
+    cascade: Annotated[
+        bool, typer.Option(help="delete the app's resources too (the controller does it)")
+    ] = True,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the cascade")] = 120.0,
+) -> None:
+    """Delete an Application; with --cascade (the default, as in Argo CD) its resources too."""
+
+    async def go() -> bool:
+        async with connect(kubeconfig, context) as rest:
+            apps = KubeApps(rest, namespace)
+            stored = await _stored(apps, name)
+            finalizers = [
+                f
+                for f in (stored.raw.get("metadata") or {}).get("finalizers") or []
+                if f not in CASCADE_FINALIZERS
+            ]
+            if cascade:
+                finalizers.append(CASCADE_FINALIZERS[0])
+            await rest.patch(
+                API_VERSION,
+                "Application",
+                name,
+                namespace,
+                {"metadata": {"finalizers": finalizers}},
+            )
+            await rest.delete(API_VERSION, "Application", name, namespace)
+            if not cascade:
+                return True
+            deadline = time.monotonic() + timeout
+            with err.status(f"waiting for the controller to delete the resources of {name}"):
+                while time.monotonic() < deadline:
+                    if await apps.app(name) is None:
+                        return True
+                    await asyncio.sleep(0.5)
+            return False
+
+    if run(go()):
+        out.print(f"deleted Application {name}" + (" and its resources" if cascade else ""))
+        return
+    err.print(
+        f"[red]{name} is marked for deletion but its resources were not deleted within "
+        f"{timeout:g} s[/red]; is `seaway controller -n {namespace}` running?"
+    )
     raise typer.Exit(1)
 
 

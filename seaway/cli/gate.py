@@ -83,7 +83,7 @@ def scan(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Check a vulnerability report (Grype or Trivy JSON) against a severity threshold."""
-    errors = Console(stderr=True, highlight=False)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         text = report.read_bytes()
     except OSError as exc:
@@ -105,7 +105,7 @@ def scan(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     else:
-        _print_result(Console(highlight=False), result)
+        _print_result(Console(highlight=False, soft_wrap=True), result)
     raise typer.Exit(PASSED_EXIT if result.passed else FAILED_EXIT)
 
 

@@ -16,7 +16,9 @@ import seaway
 from seaway.cli import app as app_cmd
 from seaway.cli import install
 from seaway.cli.controller import controller
+from seaway.cli.gate import gate_app
 from seaway.cli.planned import PLANNED, not_built
+from seaway.cli.secret import secret_app
 
 app = typer.Typer(
     name="seaway",
@@ -39,6 +41,8 @@ def version() -> None:
 app.add_typer(app_cmd.app, name="app", rich_help_panel="Commands")
 app.add_typer(install.app, name="install", rich_help_panel="Commands")
 app.command(rich_help_panel="Commands")(controller)
+app.add_typer(gate_app, name="gate", rich_help_panel="Commands")
+app.add_typer(secret_app, name="secret", rich_help_panel="Commands")
 
 
 def _register_planned() -> None:

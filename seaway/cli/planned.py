@@ -24,8 +24,6 @@ class Planned:
 PLANNED: tuple[Planned, ...] = (
     Planned("rollout", "Progressive rollouts: status, promote, abort, pause, resume, retry.", 5),
     Planned("image", "Write a new image tag or digest into the environment repo.", 6),
-    Planned("gate", "Supply-chain gates: vulnerability scans, integration tests.", 7),
-    Planned("secret", "Sealed secrets: keys, seal, rotate.", 7),
     Planned("admin", "Administration: initial password, password reset.", 8),
     Planned("demo", "Run the whole story on this machine with the embedded local backend.", 4),
     Planned("logs", "Show the logs of an application's replicas (local backend).", 4),

@@ -19,6 +19,11 @@ from seaway.model.keys import ResourceKey
 
 API_VERSION = "argoproj.io/v1alpha1"
 GROUP = "argoproj.io"
+# Argo CD's finalizers that make deleting an Application delete its resources too.
+CASCADE_FINALIZERS = (
+    "resources-finalizer.argocd.argoproj.io",
+    "resources-finalizer.argocd.argoproj.io/background",
+)
 
 
 @dataclass
@@ -96,6 +101,17 @@ class KubeApps:
         try:
             stored = await self.rest.patch(
                 API_VERSION, "Application", name, self.namespace, {"operation": None}
+            )
+        except KubeError as exc:
+            if exc.status != 404:
+                raise
+            return
+        self._remember(stored)
+
+    async def remove_finalizers(self, name: str, keep: list[str]) -> None:
+        try:
+            stored = await self.rest.patch(
+                API_VERSION, "Application", name, self.namespace, {"metadata": {"finalizers": keep}}
             )
         except KubeError as exc:
             if exc.status != 404:

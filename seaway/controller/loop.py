@@ -14,11 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from seaway.controller.kube_apps import KubeApps
+from seaway.controller.kube_apps import CASCADE_FINALIZERS, KubeApps, StoredApp
 from seaway.controller.reconcile import Outcome, Reconciler, SyncRequest
 from seaway.model import Application, AppProject, default_project, resolve_project
 from seaway.model.status import ApplicationConditionType, HealthStatus, SyncStatus
 from seaway.model.tracking import APP_LABEL
+from seaway.sync.kinds import kind_rank
 
 log = logging.getLogger("seaway.controller")
 
@@ -92,7 +93,11 @@ class Controller:
             return
         meta = obj.get("metadata") or {}
         name = str(meta.get("name", ""))
-        marker = (meta.get("generation"), bool(obj.get("operation")))
+        marker = (
+            meta.get("generation"),
+            bool(obj.get("operation")),
+            bool(meta.get("deletionTimestamp")),
+        )
         if name and self._generations.get(name) != marker:
             self._generations[name] = marker
             self.enqueue(name, refresh=True)
@@ -101,6 +106,9 @@ class Controller:
         stored = await self.apps.app(name)
         if stored is None:
             self._generations.pop(name, None)
+            return None
+        if (stored.raw.get("metadata") or {}).get("deletionTimestamp"):
+            await self._finish_deletion(stored)
             return None
         if stored.app is None:
             await self.apps.write_status(name, _invalid_status(stored.error, stored.status))
@@ -132,6 +140,32 @@ class Controller:
         if decision is not None and decision.retry_at is not None:
             self._later(name, decision.retry_at)
         return outcome
+
+    async def _finish_deletion(self, stored: StoredApp) -> None:
+        """An Application being deleted with Argo CD's resources finalizer takes its objects
+        with it (cascade); without the finalizer, its objects stay where they are."""
+        meta = stored.raw.get("metadata") or {}
+        finalizers = list(meta.get("finalizers") or [])
+        ours = [f for f in finalizers if f in CASCADE_FINALIZERS]
+        if not ours:
+            return
+        kinds = [
+            (f"{r['group']}/{r['version']}" if r.get("group") else str(r["version"]), r["kind"])
+            for r in stored.status.get("resources") or []
+            if r.get("version") and r.get("kind")
+        ]
+        backend = self.reconciler.backend
+        live = await backend.list_app(stored.name, kinds)
+        for obj in sorted(live, key=lambda o: -kind_rank(str(o.get("kind")))):
+            m = obj.get("metadata") or {}
+            await backend.delete(
+                str(obj["apiVersion"]), str(obj["kind"]), str(m["name"]), m.get("namespace")
+            )
+        if live:
+            # Look again shortly: the finalizer goes only once the objects are gone.
+            self._later(stored.name, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1))
+            return
+        await self.apps.remove_finalizers(stored.name, [f for f in finalizers if f not in ours])
 
     async def _project(self, app: Application) -> AppProject | None:
         wanted = app.spec.project_name

@@ -4,6 +4,7 @@ create an app from a file, run the controller as a process, diff, sync, roll bac
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -161,6 +162,30 @@ def test_a_person_creates_syncs_diffs_and_rolls_back(
     bad = cli("app", "rollback", "web", "42")
     assert bad.returncode == 2
     assert "no history entry 42" in bad.stderr
+
+    as_yaml = yaml.safe_load(cli("app", "get", "web", "-o", "yaml").stdout)
+    assert as_yaml["status"]["sync"]["status"] == "OutOfSync"
+    listed = json.loads(cli("app", "list", "-o", "json").stdout)
+    assert [a["metadata"]["name"] for a in listed] == ["web"]
+
+    plan = cli("app", "sync", "web", "--dry-run")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "nothing was changed" in plan.stdout
+    assert "v1/ConfigMap" in plan.stdout or "core/ConfigMap" in plan.stdout
+    assert _live_color(cli, target) == "blue"
+
+    gone = cli("app", "delete", "web", "--timeout", "60")
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert _live_color(cli, target) is None
+
+
+def _live_color(cli: Cli, namespace: str) -> str | None:
+    async def read() -> str | None:
+        async with KubeRest.from_kubeconfig(Path(cli.env["KUBECONFIG"])) as rest:
+            live = await rest.get("v1", "ConfigMap", "settings", namespace)
+            return None if live is None else str(live["data"]["color"])
+
+    return asyncio.run(read())
 
 
 def test_bad_input_is_refused_with_the_field_named(setup: tuple[Cli, Upstream, str]) -> None:
