@@ -26,7 +26,8 @@ from seaway.cli.kube import (
 )
 from seaway.cluster.kubernetes import KubeError, KubeRest, KubernetesBackend
 from seaway.controller.compare import Comparer, Comparison
-from seaway.controller.kube_apps import API_VERSION, CASCADE_FINALIZERS, KubeApps, StoredApp
+from seaway.controller.kube_apps import API_VERSION, CASCADE_FINALIZERS, KubeApps
+from seaway.controller.stored import StoredApp
 from seaway.model import Application, AppProject, ManifestError, default_project, load_documents
 from seaway.model import resolve_project as find_project
 from seaway.model.status import SyncStatus

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -24,6 +25,7 @@ from seaway.gates import (
     evaluate,
     parse_report,
 )
+from seaway.gates.errors import validation_problems
 
 PASSED_EXIT = 0
 FAILED_EXIT = 1
@@ -97,8 +99,9 @@ def scan(
     except ReportError as exc:
         errors.print(Text(f"error: {exc}"))
         raise typer.Exit(BAD_INPUT_EXIT) from None
-    except ValueError as exc:
-        errors.print(Text(f"error: {exc}"))
+    except ValidationError as exc:
+        problems = "; ".join(validation_problems(exc))
+        errors.print(Text(f"error: the policy given: {problems}"))
         raise typer.Exit(BAD_INPUT_EXIT) from None
 
     result = evaluate(scan_report, policy)

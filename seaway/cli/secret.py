@@ -116,7 +116,7 @@ def seal_command(
 def reseal_command(directory: KeyDir) -> None:
     """Read SealedSecrets on stdin, write them sealed again with the newest key on stdout."""
     store = KeyStore(directory)
-    stored = _keystore_call(store.keys)
+    stored = _keystore_call(store.list_keys)
     if not stored:
         _keystore_call(store.active)
     keys = [item.key for item in stored]

@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from seaway.controller.kube_apps import CASCADE_FINALIZERS, KubeApps, StoredApp
+from seaway.controller.kube_apps import CASCADE_FINALIZERS
 from seaway.controller.reconcile import Outcome, Reconciler, SyncRequest
+from seaway.controller.stored import AppStore, StoredApp
 from seaway.model import Application, AppProject, default_project, resolve_project
 from seaway.model.status import ApplicationConditionType, HealthStatus, SyncStatus
 from seaway.model.tracking import APP_LABEL
@@ -61,7 +62,7 @@ def _request(raw: Mapping[str, Any]) -> SyncRequest | None:
 
 @dataclass
 class Controller:
-    apps: KubeApps
+    apps: AppStore
     reconciler: Reconciler
     interval: float = 180.0
     workers: int = 2
@@ -213,8 +214,7 @@ class Controller:
         """Stop the watches; the connection itself belongs to whoever made it."""
         for timer in self._timers.values():
             timer.cancel()
-        if self.apps.cache is not None:
-            await self.apps.cache.close()
+        await self.apps.close()
         cache = getattr(self.reconciler.backend, "cache", None)
         if cache is not None:
             await cache.close()

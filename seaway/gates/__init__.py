@@ -1,1 +1,38 @@
-"""Vulnerability reports, signatures and attestations, test results."""
+"""Supply-chain gates: vulnerability reports (Grype and Trivy JSON) checked against a policy.
+
+Pure: a report is read from its text and evaluated against a policy with no I/O; reading files
+is the command line's job. Signatures and attestations come later.
+"""
+
+from seaway.gates.errors import ReportError
+from seaway.gates.evaluate import GateResult, SeverityCount, evaluate
+from seaway.gates.findings import Finding, ImageIdentity, ReportFormat, ScanReport
+from seaway.gates.grype import GrypeReport, grype_scan_report, parse_grype
+from seaway.gates.policy import ScanPolicy
+from seaway.gates.reading import detect_format, parse_report, read_report
+from seaway.gates.severity import SEVERITIES_HIGH_TO_LOW, FixState, Severity
+from seaway.gates.trivy import TrivyReport, parse_trivy, trivy_scan_report
+
+__all__ = [
+    "SEVERITIES_HIGH_TO_LOW",
+    "Finding",
+    "FixState",
+    "GateResult",
+    "GrypeReport",
+    "ImageIdentity",
+    "ReportError",
+    "ReportFormat",
+    "ScanPolicy",
+    "ScanReport",
+    "Severity",
+    "SeverityCount",
+    "TrivyReport",
+    "detect_format",
+    "evaluate",
+    "grype_scan_report",
+    "parse_grype",
+    "parse_report",
+    "parse_trivy",
+    "read_report",
+    "trivy_scan_report",
+]
