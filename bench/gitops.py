@@ -101,11 +101,18 @@ async def _reconcile_all(controller: Controller, names: list[str], workers: int)
     await asyncio.gather(*(worker() for _ in range(workers)))
 
 
-async def run(apps: int, resources: int, workers: int, samples: int, work: Path) -> Figures:
-    started = time.perf_counter()
-    plane = ControlPlane(work / "testbed", build_all(log=False), nodes=1)
-    plane.start()
-    try:
+@dataclass
+class _Bench:
+    rest: KubeRest
+    controller: Controller
+    repo: Upstream
+    ns: str
+    suffix: str
+    names: list[str]
+    resources: int
+
+    @classmethod
+    async def setup(cls, plane: ControlPlane, work: Path, apps: int, resources: int) -> _Bench:
         rest = KubeRest.from_kubeconfig(plane.kubeconfig)
         await install_crds(rest)
         suffix = uuid.uuid4().hex[:6]
@@ -122,83 +129,98 @@ async def run(apps: int, resources: int, workers: int, samples: int, work: Path)
         settings = Settings(namespace=ns, repo_cache=work / "repos", interval=3600)
         controller = build(rest, settings)
         controller.reconciler.poll_interval = 0.05
-        setup = time.perf_counter() - started
+        return cls(rest, controller, repo, ns, suffix, names, resources)
 
-        t0 = time.perf_counter()
-        await _reconcile_all(controller, names, workers)
-        first_sync = time.perf_counter() - t0
-        unsynced = [
-            n
-            for n in names
-            if (await _status(rest, ns, n)).get("sync", {}).get("status") != "Synced"
-        ]
+    async def check_synced(self) -> None:
+        unsynced = []
+        for name in self.names:
+            if (await _status(self.rest, self.ns, name)).get("sync", {}).get("status") != "Synced":
+                unsynced.append(name)
         if unsynced:
-            example = await _status(rest, ns, unsynced[0])
+            example = await _status(self.rest, self.ns, unsynced[0])
             raise RuntimeError(
                 f"{len(unsynced)} apps did not sync, e.g. {unsynced[:3]}: "
                 f"{example.get('sync')} {example.get('conditions')} "
                 f"{(example.get('operationState') or {}).get('message')}"
             )
 
-        profile = cProfile.Profile() if os.environ.get("SEAWAY_BENCH_PROFILE") else None
-        if profile is not None:
-            profile.enable()
+    async def commit_to_synced(self, round_: int) -> float:
+        name = self.names[round_ % len(self.names)]
+        index = int(name.split("-")[1])
+        head = self.repo.commit(_configmaps(index, self.resources, f"v{round_ + 2}"), "bump")
         t0 = time.perf_counter()
-        await _reconcile_all(controller, names, workers)
-        noop = time.perf_counter() - t0
-        if profile is not None:
-            profile.disable()
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+        self.controller.enqueue(name, refresh=True)  # what a webhook does
+        while True:
+            sync = (await _status(self.rest, self.ns, name)).get("sync") or {}
+            if sync.get("revision") == head and sync.get("status") == "Synced":
+                return time.perf_counter() - t0
+            if time.perf_counter() - t0 > 60:
+                raise RuntimeError(f"{name} did not reach {head[:12]}")
+            await asyncio.sleep(0.01)
+
+    async def drift_to_healed(self, round_: int) -> float:
+        # A different app each round: one app heals at most every 5 s (Argo CD's rule).
+        name = self.names[(round_ * 7) % len(self.names)]
+        target = f"bench-{self.suffix}-{name.split('-')[1]}"
+        cm = f"cm-{round_ % self.resources}"
+        live = await self.rest.get("v1", "ConfigMap", cm, target)
+        if live is None:
+            raise RuntimeError(f"{name}/{cm} not found")
+        wanted = live["data"]["version"]
+        await self.rest.patch("v1", "ConfigMap", cm, target, {"data": {"version": "drifted"}})
+        t0 = time.perf_counter()
+        while True:
+            got = await self.rest.get("v1", "ConfigMap", cm, target)
+            if got is not None and got["data"]["version"] == wanted:
+                return time.perf_counter() - t0
+            if time.perf_counter() - t0 > 30:
+                raise RuntimeError(f"{name}/{cm} was not healed")
+            await asyncio.sleep(0.005)
+
+
+async def _timed_noop(bench: _Bench, workers: int) -> float:
+    profile = cProfile.Profile() if os.environ.get("SEAWAY_BENCH_PROFILE") else None
+    if profile is not None:
+        profile.enable()
+    t0 = time.perf_counter()
+    await _reconcile_all(bench.controller, bench.names, workers)
+    noop = time.perf_counter() - t0
+    if profile is not None:
+        profile.disable()
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+    return noop
+
+
+async def run(apps: int, resources: int, workers: int, samples: int, work: Path) -> Figures:
+    started = time.perf_counter()
+    plane = ControlPlane(work / "testbed", build_all(log=False), nodes=1)
+    plane.start()
+    try:
+        bench = await _Bench.setup(plane, work, apps, resources)
+        setup = time.perf_counter() - started
+        t0 = time.perf_counter()
+        await _reconcile_all(bench.controller, bench.names, workers)
+        first_sync = time.perf_counter() - t0
+        await bench.check_synced()
+        noop = await _timed_noop(bench, workers)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         # From here the controller runs as it does in production: queue, workers, watches.
         stop = asyncio.Event()
-        loop_task = asyncio.create_task(controller.run(stop))
-        commit_latency: list[float] = []
-        heal_latency: list[float] = []
+        loop_task = asyncio.create_task(bench.controller.run(stop))
         try:
             await asyncio.sleep(6)  # past the self-heal back-off that follows a sync
-            for round_ in range(samples):
-                name = names[round_ % apps]
-                index = int(name.split("-")[1])
-                head = repo.commit(_configmaps(index, resources, f"v{round_ + 2}"), "bump")
-                t0 = time.perf_counter()
-                controller.enqueue(name, refresh=True)  # what a webhook does
-                while True:
-                    status = await _status(rest, ns, name)
-                    sync = status.get("sync") or {}
-                    if sync.get("revision") == head and sync.get("status") == "Synced":
-                        break
-                    if time.perf_counter() - t0 > 60:
-                        raise RuntimeError(f"{name} did not reach {head[:12]}")
-                    await asyncio.sleep(0.01)
-                commit_latency.append(time.perf_counter() - t0)
-
+            commits = [await bench.commit_to_synced(i) for i in range(samples)]
             await asyncio.sleep(6)
-            for round_ in range(samples):
-                name = names[(round_ * 7) % apps]
-                target = f"bench-{suffix}-{name.split('-')[1]}"
-                cm = f"cm-{round_ % resources}"
-                live = await rest.get("v1", "ConfigMap", cm, target)
-                if live is None:
-                    raise RuntimeError(f"{name}/{cm} not found")
-                wanted = live["data"]["version"]
-                await rest.patch("v1", "ConfigMap", cm, target, {"data": {"version": "drifted"}})
-                t0 = time.perf_counter()
-                while True:
-                    got = await rest.get("v1", "ConfigMap", cm, target)
-                    if got is not None and got["data"]["version"] == wanted:
-                        break
-                    if time.perf_counter() - t0 > 30:
-                        raise RuntimeError(f"{name}/{cm} was not healed")
-                    await asyncio.sleep(0.005)
-                heal_latency.append(time.perf_counter() - t0)
-                await asyncio.sleep(5.2)  # each app heals at most every 5 s (Argo CD's rule)
+            heals = []
+            for i in range(samples):
+                heals.append(await bench.drift_to_healed(i))
+                await asyncio.sleep(0.2)
         finally:
             stop.set()
             await loop_task
-            await controller.close()
-            await rest.close()
+            await bench.controller.close()
+            await bench.rest.close()
         return Figures(
             apps=apps,
             resources=resources,
@@ -207,8 +229,8 @@ async def run(apps: int, resources: int, workers: int, samples: int, work: Path)
             noop_s=noop,
             noop_per_app_ms=noop / apps * 1000,
             peak_rss_mib=peak,
-            commit_to_synced_s=commit_latency,
-            heal_s=heal_latency,
+            commit_to_synced_s=commits,
+            heal_s=heals,
         )
     finally:
         plane.stop()

@@ -17,7 +17,7 @@ from seaway.health import (
 )
 from seaway.health import fields as f
 from seaway.health.generic import generic
-from seaway.health.result import HealthResult, missing, progressing, unknown
+from seaway.health.result import HealthResult, degraded, missing, progressing, unknown
 
 Check = Callable[[f.Obj], HealthResult | None]
 
@@ -92,6 +92,21 @@ def _pending_deletion(obj: f.Obj) -> HealthResult:
     return progressing("Pending deletion")
 
 
+# The reason a backend gives for an object it stores but cannot run (the local backend for
+# kinds other than Deployment and Service): whatever the kind's own check would say, nothing runs.
+NOT_RUN_REASON = "UnsupportedOnLocalBackend"
+
+
+def _not_run_here(obj: Mapping[str, Any]) -> HealthResult | None:
+    conditions = f.value(obj, "status", "conditions")
+    if not isinstance(conditions, list):
+        return None
+    for condition in conditions:
+        if isinstance(condition, Mapping) and condition.get("reason") == NOT_RUN_REASON:
+            return degraded(str(condition.get("message") or "not run by this backend"))
+    return None
+
+
 def assess(obj: Mapping[str, Any] | None) -> HealthResult | None:
     """The health of a live object, or None for kinds that have no health.
 
@@ -112,6 +127,9 @@ def assess(obj: Mapping[str, Any] | None) -> HealthResult | None:
             return _pending_deletion(obj)
         if key in WITHOUT_HEALTH:
             return None
+        not_run = _not_run_here(obj)
+        if not_run is not None:
+            return not_run
         check = CHECKS.get(key, generic)
         return check(obj)
     except f.MalformedObjectError as error:
