@@ -1,21 +1,41 @@
-"""`seaway controller`: the reconcile loop against a Kubernetes cluster."""
+"""`seaway controller`: the reconcile loop, against a Kubernetes cluster or this host."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from seaway.cli.kube import DEFAULT_NAMESPACE, Context, Kubeconfig, Namespace, connect, err, run
-from seaway.controller.service import Settings, serve
+from seaway.controller.service import Settings, default_data_dir, serve, serve_local
+
+
+class Backend(StrEnum):
+    KUBERNETES = "kubernetes"
+    LOCAL = "local"
 
 
 def controller(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
+    backend: Annotated[
+        Backend, typer.Option(help="where apps run: a Kubernetes cluster, or this host")
+    ] = Backend.KUBERNETES,
+    apps: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--apps",
+            help="files or folders of Applications (the local backend reads its apps here)",
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="state of the local backend (~/.local/share/seaway)")
+    ] = None,
     interval: Annotated[
         float,
         typer.Option(help="seconds between two checks of Git for new revisions, for every app"),
@@ -26,7 +46,7 @@ def controller(
     ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Run the reconcile loop: make the cluster match Git for every Application."""
+    """Run the reconcile loop: make the target match Git for every Application."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -34,6 +54,23 @@ def controller(
     settings = Settings(
         namespace=namespace, interval=interval, workers=workers, repo_cache=repo_cache
     )
+    if backend is Backend.LOCAL:
+        if not apps:
+            err.print("[red]the local backend needs --apps FILE_OR_FOLDER[/red] (its Applications)")
+            raise typer.Exit(2)
+        where = data_dir or default_data_dir()
+        err.print(
+            f"seaway controller: local backend, apps from {', '.join(map(str, apps))}, "
+            f"state in {where}"
+        )
+        asyncio.run(serve_local(where, apps, settings))
+        return
+    if apps:
+        err.print(
+            "[red]--apps with the kubernetes backend is not built yet[/red]: put the apps into "
+            "the cluster with `seaway app create -f FILE`"
+        )
+        raise typer.Exit(2)
     err.print(f"seaway controller: Applications in namespace {namespace}, every {interval:g} s")
 
     async def go() -> None:

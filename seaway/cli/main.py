@@ -16,6 +16,7 @@ import seaway
 from seaway.cli import app as app_cmd
 from seaway.cli import install
 from seaway.cli.controller import controller
+from seaway.cli.demo import demo
 from seaway.cli.gate import gate_app
 from seaway.cli.planned import PLANNED, not_built
 from seaway.cli.secret import secret_app
@@ -41,6 +42,7 @@ def version() -> None:
 app.add_typer(app_cmd.app, name="app", rich_help_panel="Commands")
 app.add_typer(install.app, name="install", rich_help_panel="Commands")
 app.command(rich_help_panel="Commands")(controller)
+app.command(rich_help_panel="Commands")(demo)
 app.add_typer(gate_app, name="gate", rich_help_panel="Commands")
 app.add_typer(secret_app, name="secret", rich_help_panel="Commands")
 

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 from seaway.cluster.kubernetes import KubeRest, KubernetesBackend
 from seaway.cluster.kubernetes.cache import ClusterCache
+from seaway.cluster.local.backend import LocalBackend
 from seaway.controller.compare import Comparer
+from seaway.controller.file_apps import FileApps
 from seaway.controller.kube_apps import KubeApps
 from seaway.controller.loop import Controller
 from seaway.controller.reconcile import Reconciler
 from seaway.source import RenderCache, RepoCache
+from seaway.store.sqlite import Store
+
+log = logging.getLogger("seaway.controller")
 
 
 @dataclass(frozen=True)
@@ -50,15 +57,84 @@ def build(rest: KubeRest, settings: Settings) -> Controller:
     return controller
 
 
-async def serve(rest: KubeRest, settings: Settings) -> None:
-    """Run until SIGINT or SIGTERM; a sync in flight resumes at its step on the next start."""
-    controller = build(rest, settings)
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "seaway"
+
+
+@dataclass
+class LocalControl:
+    """The controller on the local backend, with apps from files and status in the store."""
+
+    controller: Controller
+    backend: LocalBackend
+    apps: FileApps
+    store: Store
+
+    async def close(self) -> None:
+        await self.controller.close()
+        await self.backend.close()
+        self.store.close()
+
+
+async def build_local(
+    data_dir: Path, app_paths: list[Path], settings: Settings, tick: float = 0.2
+) -> LocalControl:
+    """Apps from `app_paths` (files or folders), run on this host; state under `data_dir`."""
+    store = Store(data_dir / "seaway.db")
+    backend = LocalBackend(data_dir / "local", tick=tick)
+    await backend.start()
+    comparer = Comparer(
+        backend,
+        RepoCache(settings.repo_cache or data_dir / "repos"),
+        RenderCache(max_entries=settings.render_cache),
+        revision_ttl=settings.interval,
+    )
+    reconciler = Reconciler(backend, comparer, step_timeout=settings.step_timeout)
+    apps = FileApps(store, app_paths)
+    controller = Controller(apps, reconciler, interval=settings.interval, workers=settings.workers)
+    backend.on_change = controller.on_live_change
+    apps.on_change = controller.on_app_change
+    return LocalControl(controller, backend, apps, store)
+
+
+async def watch_files(apps: FileApps, stop: asyncio.Event, every: float = 2.0) -> None:
+    """Reload app files as they change (a file that does not load is reported and skipped)."""
+    while not stop.is_set():
+        apps.load()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+
+
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def serve(rest: KubeRest, settings: Settings) -> None:
+    """Run until SIGINT or SIGTERM; a sync in flight resumes at its step on the next start."""
+    controller = build(rest, settings)
+    stop = _stop_on_signals()
     try:
         await controller.run(stop)
     finally:
         await controller.close()
+
+
+async def serve_local(data_dir: Path, app_paths: list[Path], settings: Settings) -> None:
+    control = await build_local(data_dir, app_paths, settings)
+    stop = _stop_on_signals()
+    report = control.apps.load(force=True)
+    if not report.changed and not report.unchanged:
+        log.warning("no Applications found in %s", ", ".join(map(str, app_paths)))
+    watcher = asyncio.create_task(watch_files(control.apps, stop))
+    try:
+        await control.controller.run(stop)
+    finally:
+        stop.set()
+        await watcher
+        await control.close()

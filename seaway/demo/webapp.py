@@ -3,16 +3,17 @@
     python -m seaway.demo.webapp        (listens on $PORT, reports $VERSION)
 
 Endpoints: GET /healthz, GET /version, GET|POST /items, GET|PUT|DELETE /items/{id}.
+Items live in the SQLite file $ITEMS_DB, shared by every replica (in memory without it).
 Setting BROKEN=1 makes it behave as a bad release would: it starts and answers health checks,
 but its API answers 500, so sanity checks catch it.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import signal
+import sqlite3
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,9 +22,46 @@ from typing import Any
 VERSION = os.environ.get("VERSION", "dev")
 BROKEN = os.environ.get("BROKEN", "") not in ("", "0", "false")
 
-_items: dict[int, dict[str, Any]] = {}
-_ids = itertools.count(1)
 _lock = threading.Lock()
+# One connection, used under the lock: the server's threads share it.
+_db = sqlite3.connect(os.environ.get("ITEMS_DB", ":memory:"), check_same_thread=False)
+_db.execute("PRAGMA busy_timeout = 5000")
+_db.execute("CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+_db.commit()
+
+
+def _all_items() -> list[dict[str, Any]]:
+    with _lock:
+        rows = _db.execute("SELECT id, body FROM items ORDER BY id").fetchall()
+    return [{**json.loads(body), "id": item_id} for item_id, body in rows]
+
+
+def _get_item(item_id: int) -> dict[str, Any] | None:
+    with _lock:
+        row = _db.execute("SELECT body FROM items WHERE id = ?", (item_id,)).fetchone()
+    return {**json.loads(row[0]), "id": item_id} if row else None
+
+
+def _add_item(body: dict[str, Any]) -> dict[str, Any]:
+    with _lock:
+        cursor = _db.execute("INSERT INTO items(body) VALUES (?)", (json.dumps(body),))
+        _db.commit()
+        item_id = int(cursor.lastrowid or 0)
+    return {**body, "id": item_id}
+
+
+def _put_item(item_id: int, body: dict[str, Any]) -> bool:
+    with _lock:
+        cursor = _db.execute("UPDATE items SET body = ? WHERE id = ?", (json.dumps(body), item_id))
+        _db.commit()
+    return cursor.rowcount > 0
+
+
+def _delete_item(item_id: int) -> bool:
+    with _lock:
+        cursor = _db.execute("DELETE FROM items WHERE id = ?", (item_id,))
+        _db.commit()
+    return cursor.rowcount > 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -64,11 +102,9 @@ class Handler(BaseHTTPRequestHandler):
         elif BROKEN:
             self._send(500, {"error": f"version {VERSION} is broken"})
         elif self.path == "/items":
-            with _lock:
-                self._send(200, list(_items.values()))
+            self._send(200, _all_items())
         elif (item_id := self._item_id()) is not None:
-            with _lock:
-                item = _items.get(item_id)
+            item = _get_item(item_id)
             self._send(200, item) if item else self._send(404, {"error": "no such item"})
         else:
             self._send(404, {"error": "not found"})
@@ -84,11 +120,7 @@ class Handler(BaseHTTPRequestHandler):
         if body is None:
             self._send(400, {"error": "send a JSON object"})
             return
-        with _lock:
-            item_id = next(_ids)
-            item = {**body, "id": item_id}
-            _items[item_id] = item
-        self._send(201, item)
+        self._send(201, _add_item(body))
 
     def do_PUT(self) -> None:
         item_id = self._item_id()
@@ -97,22 +129,23 @@ class Handler(BaseHTTPRequestHandler):
             self._send(500, {"error": f"version {VERSION} is broken"})
         elif item_id is None or body is None:
             self._send(400, {"error": "PUT /items/{id} with a JSON object"})
+        elif _put_item(item_id, body):
+            self._send(200, {**body, "id": item_id})
         else:
-            with _lock:
-                if item_id not in _items:
-                    self._send(404, {"error": "no such item"})
-                    return
-                _items[item_id] = {**body, "id": item_id}
-                self._send(200, _items[item_id])
+            self._send(404, {"error": "no such item"})
 
     def do_DELETE(self) -> None:
         item_id = self._item_id()
         if BROKEN:
             self._send(500, {"error": f"version {VERSION} is broken"})
             return
-        with _lock:
-            found = item_id is not None and _items.pop(item_id, None) is not None
-        self._send(204 if found else 404, {} if found else {"error": "no such item"})
+        found = item_id is not None and _delete_item(item_id)
+        if found:
+            self.send_response(204)
+            self.send_header("X-Version", VERSION)
+            self.end_headers()
+        else:
+            self._send(404, {"error": "no such item"})
 
 
 def main() -> None:
