@@ -35,12 +35,6 @@ def test_unbuilt_command_refuses_plainly_with_any_arguments() -> None:
     assert "issue #5" in result.output
 
 
-def test_demo_does_not_pretend_to_succeed() -> None:
-    result = runner.invoke(app, ["demo"])
-    assert result.exit_code == NOT_BUILT_EXIT
-    assert "not built yet" in result.output
-
-
 def test_console_script_is_installed() -> None:
     exe = shutil.which("seaway") or str(Path(sys.executable).with_name("seaway"))
     done = subprocess.run([exe, "version"], capture_output=True, text=True, check=False)

@@ -62,7 +62,10 @@ def demo(
                 await story.close()
                 raise
         try:
-            _print_summary(console, steps, rows, time.monotonic() - started, workdir)
+            where = (
+                "a temporary folder, removed on exit" if temporary and exit_when_done else workdir
+            )
+            _print_summary(console, steps, rows, time.monotonic() - started, where)
             if not exit_when_done and all(s.outcome is not Outcome.FAILED for s in steps):
                 console.print("Running until Ctrl-C (every process started here stops then).")
                 stop = asyncio.Event()
@@ -87,7 +90,7 @@ def _print_summary(
     steps: list[Step],
     rows: list[tuple[str, str, str, str, str, str]],
     seconds: float,
-    workdir: Path,
+    workdir: Path | str,
 ) -> None:
     done = sum(1 for s in steps if s.outcome is Outcome.DONE)
     missing = [s.title for s in steps if s.outcome is Outcome.NOT_BUILT]
