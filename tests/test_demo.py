@@ -54,6 +54,16 @@ def test_demo_tells_the_story_and_stops_everything(tmp_path: Path) -> None:
         "CI: web v2 (image tag v2)",
     ]
     assert _webapps() == before
+    logs = subprocess.run(
+        [SEAWAY, "logs", "web-dev", "--data-dir", str(tmp_path / "demo" / "data"), "--tail", "5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert logs.returncode == 0, logs.stderr
+    assert '"POST /items HTTP/1.1" 201' in logs.stdout
+    assert "demo-dev_web-" in logs.stdout
 
 
 def test_demo_refuses_a_folder_with_something_in_it(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from seaway.cli import install
 from seaway.cli.controller import controller
 from seaway.cli.demo import demo
 from seaway.cli.gate import gate_app
+from seaway.cli.logs import logs
 from seaway.cli.planned import PLANNED, not_built
 from seaway.cli.secret import secret_app
 
@@ -43,6 +44,7 @@ app.add_typer(app_cmd.app, name="app", rich_help_panel="Commands")
 app.add_typer(install.app, name="install", rich_help_panel="Commands")
 app.command(rich_help_panel="Commands")(controller)
 app.command(rich_help_panel="Commands")(demo)
+app.command(rich_help_panel="Commands")(logs)
 app.add_typer(gate_app, name="gate", rich_help_panel="Commands")
 app.add_typer(secret_app, name="secret", rich_help_panel="Commands")
 
