@@ -386,6 +386,26 @@ def _dry_run(
     return 1 if failures else 0
 
 
+@app.command("refresh")
+def refresh(
+    name: str,
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    namespace: Namespace = DEFAULT_NAMESPACE,
+) -> None:
+    """Ask the controller to look at Git now (Argo CD's refresh annotation), not at the next
+    timer; a webhook does the same."""
+
+    async def go() -> None:
+        async with connect(kubeconfig, context) as rest:
+            apps = KubeApps(rest, namespace)
+            await _stored(apps, name)
+            await apps.request_refresh(name)
+
+    run(go())
+    out.print(f"refresh of {name} requested")
+
+
 @app.command("delete")
 def delete(
     name: str,

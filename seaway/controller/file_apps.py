@@ -111,5 +111,9 @@ class FileApps:
         if self.on_change is not None:
             self.on_change(stored)
 
+    async def clear_refresh(self, name: str) -> None:
+        # Apps from files carry no refresh annotation: a refresh is a direct enqueue.
+        return None
+
     async def close(self) -> None:
         return None

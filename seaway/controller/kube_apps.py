@@ -19,6 +19,8 @@ from seaway.model.keys import ResourceKey
 
 API_VERSION = "argoproj.io/v1alpha1"
 GROUP = "argoproj.io"
+# Argo CD's way to ask for a look at Git now (`argocd app get --refresh` sets it).
+REFRESH_ANNOTATION = "argocd.argoproj.io/refresh"
 # Argo CD's finalizers that make deleting an Application delete its resources too.
 CASCADE_FINALIZERS = (
     "resources-finalizer.argocd.argoproj.io",
@@ -82,6 +84,30 @@ class KubeApps:
                 raise
             return
         self._remember(stored)
+
+    async def clear_refresh(self, name: str) -> None:
+        try:
+            stored = await self.rest.patch(
+                API_VERSION,
+                "Application",
+                name,
+                self.namespace,
+                {"metadata": {"annotations": {REFRESH_ANNOTATION: None}}},
+            )
+        except KubeError as exc:
+            if exc.status != 404:
+                raise
+            return
+        self._remember(stored)
+
+    async def request_refresh(self, name: str) -> None:
+        await self.rest.patch(
+            API_VERSION,
+            "Application",
+            name,
+            self.namespace,
+            {"metadata": {"annotations": {REFRESH_ANNOTATION: "normal"}}},
+        )
 
     async def remove_finalizers(self, name: str, keep: list[str]) -> None:
         try:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from seaway.controller.kube_apps import CASCADE_FINALIZERS
+from seaway.controller.kube_apps import CASCADE_FINALIZERS, REFRESH_ANNOTATION
 from seaway.controller.reconcile import Outcome, Reconciler, SyncRequest
 from seaway.controller.stored import AppStore, StoredApp
 from seaway.model import Application, AppProject, default_project, resolve_project
@@ -98,6 +98,7 @@ class Controller:
             meta.get("generation"),
             bool(obj.get("operation")),
             bool(meta.get("deletionTimestamp")),
+            (meta.get("annotations") or {}).get(REFRESH_ANNOTATION),
         )
         if name and self._generations.get(name) != marker:
             self._generations[name] = marker
@@ -120,6 +121,10 @@ class Controller:
             await self.apps.write_status(name, _invalid_status(message, stored.status))
             return None
         request = _request(stored.raw)
+        asked_refresh = REFRESH_ANNOTATION in (
+            (stored.raw.get("metadata") or {}).get("annotations") or {}
+        )
+        refresh = refresh or asked_refresh
 
         last_written = stored.status
 
@@ -137,6 +142,8 @@ class Controller:
         )
         if request is not None:
             await self.apps.clear_operation(name)
+        if asked_refresh:
+            await self.apps.clear_refresh(name)
         decision = outcome.decision
         if decision is not None and decision.retry_at is not None:
             self._later(name, decision.retry_at)

@@ -15,6 +15,7 @@ import yaml
 
 from seaway.cluster.kubernetes import KubeRest
 from seaway.controller.install import install_crds
+from seaway.controller.kube_apps import KubeApps
 from seaway.controller.loop import Controller
 from seaway.controller.service import Settings, build
 from seaway.model.keys import ResourceKey
@@ -450,3 +451,49 @@ async def test_bad_kustomization_names_the_file(world: World) -> None:
     message = status["conditions"][0]["message"]
     assert "missing.yaml" in message
     assert await world.live("apps/v1", "Deployment", "web") is None
+
+
+async def test_refresh_annotation_makes_the_controller_look_at_git_now(world: World) -> None:
+    world.controller.interval = 600.0
+    stop = asyncio.Event()
+    task = asyncio.create_task(world.controller.run(stop))
+    try:
+        await world.create(world.application("fresh", {"prune": True}))
+        await _until(world, "fresh", lambda s: (s.get("sync") or {}).get("status") == "Synced")
+        head = world.repo.commit({"app/settings.yaml": configmap("settings", color="teal")})
+        apps = world.controller.apps
+        assert isinstance(apps, KubeApps)
+        await apps.request_refresh("fresh")
+        await _until(
+            world,
+            "fresh",
+            lambda s: (
+                (s.get("sync") or {}).get("revision") == head and s["sync"]["status"] == "Synced"
+            ),
+            timeout=10,
+        )
+        app = await world.rest.get("argoproj.io/v1alpha1", "Application", "fresh", world.namespace)
+        assert app is not None
+        for _ in range(50):
+            app = await world.rest.get(
+                "argoproj.io/v1alpha1", "Application", "fresh", world.namespace
+            )
+            assert app is not None
+            if "argocd.argoproj.io/refresh" not in (app["metadata"].get("annotations") or {}):
+                break
+            await asyncio.sleep(0.1)
+        assert "argocd.argoproj.io/refresh" not in (app["metadata"].get("annotations") or {})
+    finally:
+        stop.set()
+        await task
+
+
+async def test_unsupported_fields_are_reported_not_ignored(world: World) -> None:
+    app = world.application("plugged", None)
+    app["spec"]["source"]["plugin"] = {"name": "cdk8s"}
+    await world.create(app)
+    await world.reconcile("plugged")
+    status = await world.status("plugged")
+    unsupported = [c for c in status["conditions"] if c["type"] == "UnsupportedField"]
+    assert len(unsupported) == 1
+    assert "spec.source.plugin" in unsupported[0]["message"]
