@@ -65,16 +65,13 @@ def controller(
         )
         asyncio.run(serve_local(where, apps, settings))
         return
-    if apps:
-        err.print(
-            "[red]--apps with the kubernetes backend is not built yet[/red]: put the apps into "
-            "the cluster with `seaway app create -f FILE`"
-        )
-        raise typer.Exit(2)
-    err.print(f"seaway controller: Applications in namespace {namespace}, every {interval:g} s")
+    err.print(
+        f"seaway controller: Applications in namespace {namespace}, every {interval:g} s"
+        + (f"; apps from {', '.join(map(str, apps))} kept there" if apps else "")
+    )
 
     async def go() -> None:
         async with connect(kubeconfig, context) as rest:
-            await serve(rest, settings)
+            await serve(rest, settings, apps)
 
     run(go())

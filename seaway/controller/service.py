@@ -7,17 +7,19 @@ import contextlib
 import logging
 import os
 import signal
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from seaway.cluster.kubernetes import KubeRest, KubernetesBackend
 from seaway.cluster.kubernetes.cache import ClusterCache
 from seaway.cluster.local.backend import LocalBackend
 from seaway.controller.compare import Comparer
-from seaway.controller.file_apps import FileApps
+from seaway.controller.file_apps import FileApps, manifest_files
 from seaway.controller.kube_apps import KubeApps
 from seaway.controller.loop import Controller
 from seaway.controller.reconcile import Reconciler
+from seaway.model import ManifestError, load_documents
 from seaway.source import RenderCache, RepoCache
 from seaway.store.sqlite import Store
 
@@ -115,14 +117,70 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
-async def serve(rest: KubeRest, settings: Settings) -> None:
+@dataclass
+class FilesToCluster:
+    """Keeps the Applications and AppProjects of files in the controller's namespace, so apps
+    given as files behave exactly as apps created in the cluster. Files only add and update:
+    a removed file deletes nothing (deleting is `seaway app delete`)."""
+
+    rest: KubeRest
+    namespace: str
+    paths: list[Path]
+    _stamps: dict[Path, tuple[float, int]] = field(default_factory=dict)
+
+    async def load(self) -> list[str]:
+        problems = []
+        for file in manifest_files(self.paths):
+            try:
+                stat = file.stat()
+                stamp = (stat.st_mtime, stat.st_size)
+                if self._stamps.get(file) == stamp:
+                    continue
+                objects = load_documents(file.read_text(), str(file))
+            except (ManifestError, OSError, UnicodeDecodeError) as exc:
+                problems.append(str(exc))
+                continue
+            for obj in objects:
+                manifest = obj.to_dict()
+                manifest.pop("status", None)
+                manifest["metadata"]["namespace"] = self.namespace
+                await self.rest.apply(manifest)
+            self._stamps[file] = stamp
+        for problem in problems:
+            log.error("not loaded: %s", problem)
+        return problems
+
+
+async def serve(rest: KubeRest, settings: Settings, app_paths: list[Path] | None = None) -> None:
     """Run until SIGINT or SIGTERM; a sync in flight resumes at its step on the next start."""
     controller = build(rest, settings)
     stop = _stop_on_signals()
+    tasks = []
+    if app_paths:
+        await rest.apply(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": settings.namespace}}
+        )
+        files = FilesToCluster(rest, settings.namespace, app_paths)
+        await files.load()
+        tasks.append(asyncio.create_task(_every(files.load, stop)))
     try:
         await controller.run(stop)
     finally:
+        stop.set()
+        for task in tasks:
+            await task
         await controller.close()
+
+
+async def _every(action: Callable[[], Awaitable[object]], stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 2.0)
+        if not stop.is_set():
+            try:
+                await action()
+            except Exception:
+                log.exception("reloading app files failed")
 
 
 async def serve_local(data_dir: Path, app_paths: list[Path], settings: Settings) -> None:

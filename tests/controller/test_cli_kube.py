@@ -212,3 +212,57 @@ def test_no_kubeconfig_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "kubeconfig" in done.stderr
+
+
+def test_controller_keeps_apps_from_a_folder_in_the_cluster(
+    setup: tuple[Cli, Upstream, str], tmp_path: Path
+) -> None:
+    cli, repo, target = setup
+    assert cli("install", "crds").returncode == 0
+    folder = tmp_path / "apps"
+    folder.mkdir()
+    (folder / "web.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": {"name": "from-file"},
+                "spec": {
+                    "project": "default",
+                    "source": {"repoURL": repo.url, "targetRevision": "main", "path": "app"},
+                    "destination": {"name": "in-cluster", "namespace": target},
+                    "syncPolicy": {"automated": {}, "syncOptions": ["CreateNamespace=true"]},
+                },
+            }
+        )
+    )
+    (folder / "broken.yaml").write_text("kind: [\n")
+    log = (tmp_path / "controller.log").open("w")
+    proc = subprocess.Popen(
+        [SEAWAY, "controller", "--apps", str(folder), "--repo-cache", str(tmp_path / "r")],
+        env=cli.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            listed = cli("app", "list", "-o", "json")
+            apps = json.loads(listed.stdout) if listed.returncode == 0 else []
+            synced = [
+                a
+                for a in apps
+                if a["metadata"]["name"] == "from-file"
+                and (a.get("status") or {}).get("sync", {}).get("status") == "Synced"
+            ]
+            if synced:
+                break
+            assert time.monotonic() < deadline, listed.stdout + listed.stderr
+            time.sleep(0.5)
+        assert _live_color(cli, target) == "blue"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+        log.close()
+    # The broken file was reported, and loaded nothing.
+    assert "broken.yaml" in (tmp_path / "controller.log").read_text()
