@@ -23,6 +23,12 @@ class Kube:
     plane: ControlPlane | None
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (pytest.mark.anyio) run on asyncio, as Seaway does."""
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kube]:
     given = os.environ.get("SEAWAY_TEST_KUBECONFIG")

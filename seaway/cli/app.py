@@ -27,6 +27,7 @@ from seaway.cli.kube import (
 from seaway.cluster.kubernetes import KubeError, KubeRest, KubernetesBackend
 from seaway.controller.compare import Comparer, Comparison
 from seaway.controller.kube_apps import API_VERSION, CASCADE_FINALIZERS, KubeApps
+from seaway.controller.reconcile import kinds_in_status
 from seaway.controller.stored import StoredApp
 from seaway.model import Application, AppProject, ManifestError, default_project, load_documents
 from seaway.model import resolve_project as find_project
@@ -215,11 +216,7 @@ async def _compare_here(
     if project is None:
         project = default_project(namespace)
     comparer = Comparer(KubernetesBackend(rest), RepoCache(), RenderCache())
-    kinds = [
-        (f"{r['group']}/{r['version']}" if r.get("group") else r["version"], r["kind"])
-        for r in stored.status.get("resources") or []
-        if r.get("version") and r.get("kind")
-    ]
+    kinds = kinds_in_status(stored.status)
     comparison = await comparer.compare(stored.app, project, kinds, revision=revision)
     if not comparison.complete:
         for cond in comparison.conditions:

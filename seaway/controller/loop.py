@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seaway.controller.kube_apps import CASCADE_FINALIZERS, REFRESH_ANNOTATION
-from seaway.controller.reconcile import Outcome, Reconciler, SyncRequest
+from seaway.controller.reconcile import Outcome, Reconciler, SyncRequest, kinds_in_status
 from seaway.controller.stored import AppStore, StoredApp
 from seaway.model import Application, AppProject, default_project, resolve_project
 from seaway.model.status import ApplicationConditionType, HealthStatus, SyncStatus
@@ -157,11 +157,7 @@ class Controller:
         ours = [f for f in finalizers if f in CASCADE_FINALIZERS]
         if not ours:
             return
-        kinds = [
-            (f"{r['group']}/{r['version']}" if r.get("group") else str(r["version"]), r["kind"])
-            for r in stored.status.get("resources") or []
-            if r.get("version") and r.get("kind")
-        ]
+        kinds = kinds_in_status(stored.status)
         backend = self.reconciler.backend
         live = await backend.list_app(stored.name, kinds)
         for obj in sorted(live, key=lambda o: -kind_rank(str(o.get("kind")))):

@@ -82,7 +82,7 @@ class Reconciler:
         refresh: bool = True,
     ) -> Outcome:
         """`previous` is the app's current status as stored (a dict in Argo CD's shape)."""
-        kinds = _previous_kinds(previous)
+        kinds = kinds_in_status(previous)
         operation = dict(previous.get("operationState") or {})
         # A sync to a pinned revision (a rollback) resumes at that revision, not at Git's head.
         pinned = None
@@ -261,7 +261,8 @@ def _operation(prune: bool, automated: bool, user: str = "", revision: str = "")
     return {"sync": sync, "initiatedBy": initiated}
 
 
-def _previous_kinds(previous: Mapping[str, Any]) -> list[tuple[str, str]]:
+def kinds_in_status(previous: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The (apiVersion, kind) of every resource a status lists: where to look for what to prune."""
     kinds = []
     for res in previous.get("resources") or []:
         group, version = str(res.get("group", "")), str(res.get("version", ""))

@@ -26,11 +26,6 @@ from tests.gitrepo import Upstream
 pytestmark = [pytest.mark.kube, pytest.mark.anyio]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def deployment(name: str, replicas: int = 1, env: dict[str, str] | None = None) -> str:
     container: dict[str, Any] = {"name": "web", "image": "example/web:1.0"}
     if env:

@@ -23,11 +23,6 @@ from tests.local.programs import ALL
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def programs(tmp_path: Path) -> dict[str, Path]:
     folder = tmp_path / "programs"
     folder.mkdir()

@@ -26,11 +26,6 @@ from seaway.model.status import HealthStatus
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def deployment(
     version: str, replicas: int = 2, strategy: dict[str, Any] | None = None
 ) -> dict[str, Any]:

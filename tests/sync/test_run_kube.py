@@ -22,11 +22,6 @@ pytestmark = [pytest.mark.kube, pytest.mark.anyio]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def backend(kube: Kube) -> AsyncIterator[KubernetesBackend]:
     b = KubernetesBackend.from_kubeconfig(kube.kubeconfig)
     try:
