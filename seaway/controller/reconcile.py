@@ -89,7 +89,9 @@ class Reconciler:
         if operation.get("phase") == OperationPhase.RUNNING.value:
             pinned = ((operation.get("operation") or {}).get("sync") or {}).get("revision")
         revision = request.revision if request else (pinned or None)
-        comparison = await self.comparer.compare(app, project, kinds, revision=revision)
+        comparison = await self.comparer.compare(
+            app, project, kinds, revision=revision, refresh=refresh or request is not None
+        )
         history = list(previous.get("history") or [])
         outcome = Outcome(status={}, comparison=comparison)
         # What to run, if anything: (prune, progress, the operation it belongs to).

@@ -492,3 +492,15 @@ async def test_unsupported_fields_are_reported_not_ignored(world: World) -> None
     unsupported = [c for c in status["conditions"] if c["type"] == "UnsupportedField"]
     assert len(unsupported) == 1
     assert "spec.source.plugin" in unsupported[0]["message"]
+
+
+async def test_drift_reconciles_do_not_ask_git_a_refresh_does(world: World) -> None:
+    await world.create(world.application("cached", {"prune": True}))
+    await world.reconcile("cached")
+    first = (await world.status("cached"))["sync"]["revision"]
+    head = world.repo.commit({"app/settings.yaml": configmap("settings", color="olive")})
+    # What a watch event triggers: live state is looked at, the resolved revision reused.
+    await world.controller.reconcile_one("cached", refresh=False)
+    assert (await world.status("cached"))["sync"]["revision"] == first
+    await world.controller.reconcile_one("cached", refresh=True)
+    assert (await world.status("cached"))["sync"]["revision"] == head
