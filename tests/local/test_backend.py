@@ -265,3 +265,17 @@ def _alive(pid: int | None) -> bool:
     except OSError:
         return False
     return stat[stat.rfind(")") + 2 :].split()[0] != "Z"
+
+
+async def test_a_clean_stop_leaves_no_replica_to_adopt(tmp_path: Path) -> None:
+    backend = LocalBackend(tmp_path / "data", tick=0.1)
+    await backend.start()
+    await backend.apply(deployment("v1", replicas=2))
+    await until("Healthy", lambda: healthy(backend))
+    assert len(backend.state.replicas()) == 2
+    await backend.close()
+    again = LocalBackend(tmp_path / "data", tick=0.1)
+    try:
+        assert again.state.replicas() == []
+    finally:
+        again.state.close()

@@ -121,8 +121,9 @@ class LocalBackend:
             self._task = None
         if stop_replicas:
             await self.supervisor.stop_all()
-            for pod in self._pods.values():
-                self.state.drop_replica(pod.owner.split("/")[0], pod.name)
+            for (namespace, pod_name), pod in self._pods.items():
+                for replica in pod.replicas:
+                    self.state.drop_replica(namespace, f"{pod_name}/{replica.spec.container}")
             self._pods.clear()
         await self.router.close()
         self.state.close()
