@@ -15,6 +15,7 @@ from rich.console import Console
 import seaway
 from seaway.cli import app as app_cmd
 from seaway.cli import install
+from seaway.cli.admin import admin_app
 from seaway.cli.controller import controller
 from seaway.cli.demo import demo
 from seaway.cli.gate import gate_app
@@ -47,6 +48,7 @@ app.command(rich_help_panel="Commands")(demo)
 app.command(rich_help_panel="Commands")(logs)
 app.add_typer(gate_app, name="gate", rich_help_panel="Commands")
 app.add_typer(secret_app, name="secret", rich_help_panel="Commands")
+app.add_typer(admin_app, name="admin", rich_help_panel="Commands")
 
 
 def _register_planned() -> None:
