@@ -1,10 +1,34 @@
 """The resources users write and the status vocabulary.
 
 Application and AppProject, with Argo CD's field names (argoproj.io/v1alpha1) so Argo CD
-manifests load unchanged; the rules a project sets; the status Seaway writes. Pure: imports
+manifests load unchanged; Argo Rollouts' Rollout, AnalysisTemplate, ClusterAnalysisTemplate and
+AnalysisRun, likewise; the rules a project sets; the status Seaway writes. Pure: imports
 nothing of seaway and no I/O library.
 """
 
+from seaway.model.analysis import (
+    AnalysisRun,
+    AnalysisRunSpec,
+    AnalysisTemplate,
+    AnalysisTemplateSpec,
+    Argument,
+    ArgumentError,
+    ClusterAnalysisTemplate,
+    CommandMetric,
+    JobMetric,
+    Metric,
+    MetricProvider,
+    PrometheusMetric,
+    RouterMetric,
+    SanityMetric,
+    SanityRequest,
+    WebMetric,
+    arg_values,
+    merge_args,
+    resolve_metric,
+    run_spec,
+    substitute_args,
+)
 from seaway.model.application import (
     API_GROUP,
     API_VERSION,
@@ -27,7 +51,17 @@ from seaway.model.durations import (
 from seaway.model.globs import glob_match
 from seaway.model.ignore_differences import ResourceIgnoreDifferences
 from seaway.model.keys import ResourceKey
-from seaway.model.loading import ManifestError, ManifestProblem, load_documents, parse_object
+from seaway.model.loading import (
+    ALL_KINDS,
+    KINDS,
+    ROLLOUT_KINDS,
+    Manifest,
+    ManifestError,
+    ManifestProblem,
+    RolloutManifest,
+    load_documents,
+    parse_object,
+)
 from seaway.model.project import (
     AppProject,
     AppProjectSpec,
@@ -38,6 +72,22 @@ from seaway.model.project import (
     SyncWindowKind,
     default_project,
     resolve_project,
+)
+from seaway.model.rollout import (
+    BlueGreenStrategy,
+    CanaryStep,
+    CanaryStrategy,
+    Rollout,
+    RolloutAnalysis,
+    RolloutAnalysisBackground,
+    RolloutPause,
+    RolloutSpec,
+    RolloutStrategy,
+    RouteMatch,
+    SetCanaryScale,
+    SetHeaderRoute,
+    StringMatch,
+    TrafficRouting,
 )
 from seaway.model.rules import (
     RuleViolation,
@@ -92,6 +142,7 @@ from seaway.model.sync_policy import (
 from seaway.model.unsupported import UnsupportedField, describe_unsupported, unsupported_fields
 
 __all__ = [
+    "ALL_KINDS",
     "API_GROUP",
     "API_VERSION",
     "DEFAULT_PROJECT_NAME",
@@ -100,6 +151,12 @@ __all__ = [
     "DEFAULT_RETRY_MAX_DURATION",
     "IN_CLUSTER_NAME",
     "IN_CLUSTER_SERVER",
+    "KINDS",
+    "ROLLOUT_KINDS",
+    "AnalysisRun",
+    "AnalysisRunSpec",
+    "AnalysisTemplate",
+    "AnalysisTemplateSpec",
     "AppProject",
     "AppProjectSpec",
     "Application",
@@ -115,7 +172,14 @@ __all__ = [
     "ApplicationSpec",
     "ApplicationStatus",
     "ArgoModel",
+    "Argument",
+    "ArgumentError",
     "Backoff",
+    "BlueGreenStrategy",
+    "CanaryStep",
+    "CanaryStrategy",
+    "ClusterAnalysisTemplate",
+    "CommandMetric",
     "DeletePolicy",
     "FieldProblem",
     "GroupKind",
@@ -124,15 +188,20 @@ __all__ = [
     "HelmParameter",
     "HookType",
     "Info",
+    "JobMetric",
     "KustomizePatch",
+    "Manifest",
     "ManifestError",
     "ManifestProblem",
+    "Metric",
+    "MetricProvider",
     "ObjectMeta",
     "Operation",
     "OperationPhase",
     "OperationState",
     "ProjectDestination",
     "ProjectRole",
+    "PrometheusMetric",
     "PropagationPolicy",
     "ResourceIgnoreDifferences",
     "ResourceKey",
@@ -141,7 +210,21 @@ __all__ = [
     "ResultCode",
     "RetryStrategy",
     "RevisionHistory",
+    "Rollout",
+    "RolloutAnalysis",
+    "RolloutAnalysisBackground",
+    "RolloutManifest",
+    "RolloutPause",
+    "RolloutSpec",
+    "RolloutStrategy",
+    "RouteMatch",
+    "RouterMetric",
     "RuleViolation",
+    "SanityMetric",
+    "SanityRequest",
+    "SetCanaryScale",
+    "SetHeaderRoute",
+    "StringMatch",
     "SyncInfo",
     "SyncOperationResult",
     "SyncOptionError",
@@ -152,7 +235,10 @@ __all__ = [
     "SyncStatus",
     "SyncWindow",
     "SyncWindowKind",
+    "TrafficRouting",
     "UnsupportedField",
+    "WebMetric",
+    "arg_values",
     "backoff_delay",
     "backoff_schedule",
     "check_application",
@@ -161,6 +247,7 @@ __all__ = [
     "format_duration",
     "glob_match",
     "load_documents",
+    "merge_args",
     "normalize_repo_url",
     "parse_duration",
     "parse_go_duration",
@@ -170,7 +257,10 @@ __all__ = [
     "permits_destination",
     "permits_resource",
     "permits_source",
+    "resolve_metric",
     "resolve_project",
+    "run_spec",
+    "substitute_args",
     "unsupported_fields",
     "value_file_ref",
 ]

@@ -1,4 +1,7 @@
-"""Reading Applications and AppProjects from YAML or JSON text, with errors people can act on.
+"""Reading Argo resources from YAML or JSON text, with errors people can act on.
+
+By default the kinds read are Application and AppProject, what an apps folder holds; callers
+pass `kinds` (e.g. ROLLOUT_KINDS or ALL_KINDS) to read Argo Rollouts' kinds as well.
 
 Every problem names the file, the document, the object and the field: "apps.yaml, document 2
 (Application guestbook): spec.destination: either server or name is required". All problems in
@@ -10,20 +13,50 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar, overload
 
 import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from seaway.model.analysis import AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate
 from seaway.model.application import API_VERSION, Application
-from seaway.model.base import FieldProblem
+from seaway.model.base import FieldProblem, ObjectMeta
 from seaway.model.project import AppProject
+from seaway.model.rollout import Rollout
 
-KINDS: Mapping[str, type[Application] | type[AppProject]] = {
+Manifest = (
+    Application | AppProject | Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun
+)
+RolloutManifest = Rollout | AnalysisTemplate | ClusterAnalysisTemplate | AnalysisRun
+
+KINDS: Mapping[str, type[Application | AppProject]] = {
     "Application": Application,
     "AppProject": AppProject,
 }
+ROLLOUT_KINDS: Mapping[str, type[RolloutManifest]] = {
+    "Rollout": Rollout,
+    "AnalysisTemplate": AnalysisTemplate,
+    "ClusterAnalysisTemplate": ClusterAnalysisTemplate,
+    "AnalysisRun": AnalysisRun,
+}
+ALL_KINDS: Mapping[str, type[Manifest]] = {**KINDS, **ROLLOUT_KINDS}
+
+
+class _Loaded(Protocol):
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def metadata(self) -> ObjectMeta: ...
+
+
+_M = TypeVar("_M", bound=_Loaded)
+
+
+def _kind_list(kinds: Mapping[str, object]) -> str:
+    names = list(kinds)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -112,8 +145,12 @@ def _object_label(obj: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def _parse(
-    obj: Mapping[str, Any], source_name: str, document: int, item: int | None
-) -> Application | AppProject | list[ManifestProblem]:
+    obj: Mapping[str, Any],
+    source_name: str,
+    document: int,
+    item: int | None,
+    kinds: Mapping[str, type[_M]],
+) -> _M | list[ManifestProblem]:
     kind, name = _object_label(obj)
 
     def problem(path: str, message: str) -> list[ManifestProblem]:
@@ -121,15 +158,17 @@ def _parse(
 
     api_version = obj.get("apiVersion")
     if not kind:
-        return problem("kind", "is required (Application or AppProject)")
-    model = KINDS.get(kind)
+        return problem("kind", f"is required ({_kind_list(kinds)})")
+    model = kinds.get(kind)
     if model is None:
-        return problem("kind", f"{kind} is not a kind Seaway reads (Application or AppProject)")
+        return problem("kind", f"{kind} is not a kind Seaway reads ({_kind_list(kinds)})")
     if api_version != API_VERSION:
         shown = "missing" if api_version is None else repr(api_version)
         return problem("apiVersion", f"must be {API_VERSION}, not {shown}")
     try:
-        return model.model_validate(obj)
+        # Every model in a kinds mapping is a pydantic model; the Protocol bound only says what
+        # loading reads from the result.
+        return model.model_validate(obj)  # type: ignore[attr-defined,no-any-return]
     except ValidationError as error:
         problems: list[ManifestProblem] = []
         seen: set[tuple[str, str]] = set()
@@ -143,11 +182,32 @@ def _parse(
         return problems
 
 
+@overload
 def parse_object(
     obj: Mapping[str, Any], source_name: str = "<object>", document: int = 1
-) -> Application | AppProject:
-    """One Application or AppProject from an already parsed mapping (e.g. from the API)."""
-    result = _parse(obj, source_name, document, None)
+) -> Application | AppProject: ...
+
+
+@overload
+def parse_object(
+    obj: Mapping[str, Any],
+    source_name: str = "<object>",
+    document: int = 1,
+    *,
+    kinds: Mapping[str, type[_M]],
+) -> _M: ...
+
+
+def parse_object(
+    obj: Mapping[str, Any],
+    source_name: str = "<object>",
+    document: int = 1,
+    *,
+    kinds: Mapping[str, type[Any]] = KINDS,
+) -> Any:
+    """One object of the given kinds (Application or AppProject by default) from an already
+    parsed mapping (e.g. from the API)."""
+    result = _parse(obj, source_name, document, None, kinds)
     if isinstance(result, list):
         raise ManifestError(result)
     return result
@@ -171,13 +231,24 @@ def _yaml_documents(text: str, source_name: str) -> list[object]:
     return documents
 
 
-def load_documents(text: str, source_name: str) -> list[Application | AppProject]:
-    """The Applications and AppProjects in a YAML (or JSON) text of one or more documents.
+@overload
+def load_documents(text: str, source_name: str) -> list[Application | AppProject]: ...
+
+
+@overload
+def load_documents(text: str, source_name: str, *, kinds: Mapping[str, type[_M]]) -> list[_M]: ...
+
+
+def load_documents(
+    text: str, source_name: str, *, kinds: Mapping[str, type[Any]] = KINDS
+) -> list[Any]:
+    """The objects of the given kinds (Application and AppProject by default) in a YAML (or
+    JSON) text of one or more documents.
 
     Empty documents are skipped; a `kind: List` document contributes its items. Raises
     ManifestError naming every problem found.
     """
-    objects: list[Application | AppProject] = []
+    objects: list[Any] = []
     problems: list[ManifestProblem] = []
     first_seen: dict[tuple[str, str, str], int] = {}
     for document, content in enumerate(_yaml_documents(text, source_name), start=1):
@@ -205,7 +276,7 @@ def load_documents(text: str, source_name: str) -> list[Application | AppProject
                     ManifestProblem(source_name, document, item, "", "", "", "expected an object")
                 )
                 continue
-            result = _parse(entry, source_name, document, item)
+            result = _parse(entry, source_name, document, item, kinds)
             if isinstance(result, list):
                 problems.extend(result)
                 continue
