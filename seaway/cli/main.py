@@ -16,6 +16,7 @@ import seaway
 from seaway.cli import app as app_cmd
 from seaway.cli import install
 from seaway.cli.admin import admin_app
+from seaway.cli.attest import attest, key_app, verify_command
 from seaway.cli.controller import controller
 from seaway.cli.demo import demo
 from seaway.cli.gate import gate_app
@@ -49,6 +50,9 @@ app.command(rich_help_panel="Commands")(logs)
 app.add_typer(gate_app, name="gate", rich_help_panel="Commands")
 app.add_typer(secret_app, name="secret", rich_help_panel="Commands")
 app.add_typer(admin_app, name="admin", rich_help_panel="Commands")
+app.command(rich_help_panel="Commands")(attest)
+app.command("verify", rich_help_panel="Commands")(verify_command)
+app.add_typer(key_app, name="key", rich_help_panel="Commands")
 
 
 def _register_planned() -> None:

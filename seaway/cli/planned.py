@@ -26,8 +26,6 @@ PLANNED: tuple[Planned, ...] = (
     Planned("image", "Write a new image tag or digest into the environment repo.", 6),
     Planned("promote", "Promote an application's release to the next stage.", 6),
     Planned("why", "Say why a stage runs what it runs and what holds the next promotion.", 6),
-    Planned("attest", "Sign an in-toto attestation for an image.", 7),
-    Planned("verify", "Verify an image's attestations against a policy.", 7),
     Planned("server", "Run the HTTP API and the web UI.", 8),
     Planned("login", "Log in to a Seaway server.", 8),
 )

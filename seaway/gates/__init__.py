@@ -1,7 +1,8 @@
-"""Supply-chain gates: vulnerability reports (Grype and Trivy JSON) checked against a policy.
+"""Supply-chain gates: vulnerability reports (Grype and Trivy JSON) checked against a policy,
+and signed attestations (`seaway.gates.attest`) that only tested, scanned, approved images pass.
 
-Pure: a report is read from its text and evaluated against a policy with no I/O; reading files
-is the command line's job. Signatures and attestations come later.
+Reports are read from their text and evaluated with no I/O; reading files is the command line's
+job, and `seaway.gates.attest.files` is the one module of attestations that touches files.
 """
 
 from seaway.gates.errors import ReportError
