@@ -164,6 +164,10 @@ class Comparer:
 
         rendered: list[dict[str, Any]] = []
         for source in app.spec.all_sources():
+            if source.ref and not source.path and not source.chart:
+                # A ref-only source only lends files to the others (`$ref/values.yaml`); it
+                # renders nothing itself.
+                continue
             try:
                 wanted = revision or source.target_revision or "HEAD"
                 sha = await self._resolve(source.repo_url, wanted, refresh)

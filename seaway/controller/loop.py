@@ -30,13 +30,17 @@ def _invalid_status(message: str, previous: Mapping[str, Any]) -> dict[str, Any]
     status["sync"] = {**(previous.get("sync") or {}), "status": SyncStatus.UNKNOWN.value}
     status["health"] = {"status": HealthStatus.UNKNOWN.value, "message": "spec is invalid"}
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    status["conditions"] = [
-        {
-            "type": ApplicationConditionType.INVALID_SPEC_ERROR.value,
-            "message": message,
-            "lastTransitionTime": now,
-        }
-    ]
+    kind = ApplicationConditionType.INVALID_SPEC_ERROR.value
+    # The same problem keeps the time it was first seen, so an unchanged status is not rewritten.
+    since = next(
+        (
+            c.get("lastTransitionTime")
+            for c in previous.get("conditions") or []
+            if c.get("type") == kind and c.get("message") == message
+        ),
+        None,
+    )
+    status["conditions"] = [{"type": kind, "message": message, "lastTransitionTime": since or now}]
     status["reconciledAt"] = now
     return status
 
