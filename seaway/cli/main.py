@@ -20,6 +20,7 @@ from seaway.cli.attest import attest, key_app, verify_command
 from seaway.cli.controller import controller
 from seaway.cli.demo import demo
 from seaway.cli.gate import gate_app
+from seaway.cli.image import image_app
 from seaway.cli.logs import logs
 from seaway.cli.planned import PLANNED, not_built
 from seaway.cli.secret import secret_app
@@ -53,6 +54,7 @@ app.add_typer(admin_app, name="admin", rich_help_panel="Commands")
 app.command(rich_help_panel="Commands")(attest)
 app.command("verify", rich_help_panel="Commands")(verify_command)
 app.add_typer(key_app, name="key", rich_help_panel="Commands")
+app.add_typer(image_app, name="image", rich_help_panel="Commands")
 
 
 def _register_planned() -> None:

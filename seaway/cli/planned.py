@@ -23,7 +23,6 @@ class Planned:
 
 PLANNED: tuple[Planned, ...] = (
     Planned("rollout", "Progressive rollouts: status, promote, abort, pause, resume, retry.", 5),
-    Planned("image", "Write a new image tag or digest into the environment repo.", 6),
     Planned("promote", "Promote an application's release to the next stage.", 6),
     Planned("why", "Say why a stage runs what it runs and what holds the next promotion.", 6),
     Planned("server", "Run the HTTP API and the web UI.", 8),

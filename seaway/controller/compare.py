@@ -162,35 +162,11 @@ class Comparer:
             comparison.complete = False
             return comparison
 
-        rendered: list[dict[str, Any]] = []
-        for source in app.spec.all_sources():
-            if source.ref and not source.path and not source.chart:
-                # A ref-only source only lends files to the others (`$ref/values.yaml`); it
-                # renders nothing itself.
-                continue
-            try:
-                wanted = revision or source.target_revision or "HEAD"
-                sha = await self._resolve(source.repo_url, wanted, refresh)
-                tree = await asyncio.to_thread(self.repos.checkout, source.repo_url, sha)
-                options = _render_options(source.to_dict(), app)
-                result = await asyncio.to_thread(
-                    self.renders.render, sha, tree, source.path or ".", options
-                )
-            except SourceError as exc:
-                return _fail(comparison, ApplicationConditionType.COMPARISON_ERROR, str(exc))
-            comparison.revisions.append(sha)
-            rendered.extend(result.objects)
-
-        desired: list[dict[str, Any]] = []
-        for obj in rendered:
-            try:
-                phases = hook_phases(obj)
-            except AnnotationError as exc:
-                return _fail(comparison, ApplicationConditionType.COMPARISON_ERROR, str(exc))
-            if phases is None:
-                desired.append(obj)
-            elif phases:
-                comparison.hooks.append(obj)
+        try:
+            rendered = await self._render(app, comparison, revision, refresh)
+            desired, comparison.hooks = _split_hooks(rendered)
+        except (SourceError, AnnotationError) as exc:
+            return _fail(comparison, ApplicationConditionType.COMPARISON_ERROR, str(exc))
 
         try:
             desired = await self._place(app, desired)
@@ -211,6 +187,27 @@ class Comparer:
 
         await self._attach_live(app, comparison, desired, previous_kinds)
         return comparison
+
+    async def _render(
+        self, app: Application, comparison: Comparison, revision: str | None, refresh: bool
+    ) -> list[dict[str, Any]]:
+        """Every source's objects, its resolved revision recorded in `comparison`."""
+        rendered: list[dict[str, Any]] = []
+        for source in app.spec.all_sources():
+            if source.ref and not source.path and not source.chart:
+                # A ref-only source only lends files to the others (`$ref/values.yaml`); it
+                # renders nothing itself.
+                continue
+            wanted = revision or source.target_revision or "HEAD"
+            sha = await self._resolve(source.repo_url, wanted, refresh)
+            tree = await asyncio.to_thread(self.repos.checkout, source.repo_url, sha)
+            options = _render_options(source.to_dict(), app)
+            result = await asyncio.to_thread(
+                self.renders.render, sha, tree, source.path or ".", options
+            )
+            comparison.revisions.append(sha)
+            rendered.extend(result.objects)
+        return rendered
 
     async def _place(
         self, app: Application, objects: list[dict[str, Any]], stamp_objects: bool = True
@@ -326,3 +323,18 @@ def _crd_scopes(objects: Sequence[Mapping[str, Any]]) -> dict[tuple[str, str], b
                 spec.get("scope", "Namespaced") == "Namespaced"
             )
     return scopes
+
+
+def _split_hooks(
+    rendered: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Plain resources apart from hooks; a hook whose phases are all skipped is dropped."""
+    desired: list[dict[str, Any]] = []
+    hooks: list[dict[str, Any]] = []
+    for obj in rendered:
+        phases = hook_phases(obj)
+        if phases is None:
+            desired.append(obj)
+        elif phases:
+            hooks.append(obj)
+    return desired, hooks

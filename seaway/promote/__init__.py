@@ -1,1 +1,4 @@
-"""Stages, gates, approvals, sync windows and image write-back."""
+"""Stages, gates, approvals, sync windows and image write-back.
+
+Built so far: image write-back (`seaway.promote.writeback`), which `seaway image set` drives.
+"""
