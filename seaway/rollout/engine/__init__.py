@@ -1,0 +1,1 @@
+"""The rollout engine: recreate, blue/green and canary as a pure state machine (`decide`)."""
