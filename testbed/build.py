@@ -257,26 +257,11 @@ def _build(component: GoComponent, target: Path) -> None:
     # `go mod download` needs a module to run in when GOFLAGS=-mod=mod.
     (work / "go.mod").write_text("module seaway.local/testbed/probe\n\ngo 1.22\n")
     info = _module_go_mod(component, work)
-    module_go_mod = Path(info["GoMod"]).read_text()
-    replacements = (
-        staging_replacements(module_go_mod, component.staging_version)
-        if component.staging_version
-        else {}
-    )
-    (work / "go.mod").write_text(
-        wrapper_go_mod(component, _go_directive(module_go_mod), replacements)
-    )
-    imports = "\n".join(f'\t_ "{pkg}"' for pkg in component.packages)
-    (work / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n")
-    _run(component, "resolving dependencies (go mod tidy)", ["go", "mod", "tidy"], work)
     staging = target / "bin.partial"
     staging.mkdir()
-    argv = ["go", "build", "-trimpath", "-o", str(staging) + "/"]
-    if component.ldflags:
-        argv += ["-ldflags", " ".join(component.ldflags)]
-    _run(component, "compiling (go build)", [*argv, *component.packages], work)
-    for old, new in component.renames.items():
-        (staging / old).rename(staging / new)
+    # A component with no packages is only its data files (e.g. CRD manifests a module ships).
+    if component.packages:
+        _compile(component, work, info, staging)
     checksums = {name: _sha256(staging / name) for name in component.binary_names()}
     data = target / "data"
     data.mkdir()
@@ -298,6 +283,27 @@ def _build(component: GoComponent, target: Path) -> None:
     tmp = target / f"{MARKER}.tmp"
     tmp.write_text(json.dumps(marker, indent=2))
     tmp.rename(target / MARKER)
+
+
+def _compile(component: GoComponent, work: Path, info: dict[str, str], staging: Path) -> None:
+    module_go_mod = Path(info["GoMod"]).read_text()
+    replacements = (
+        staging_replacements(module_go_mod, component.staging_version)
+        if component.staging_version
+        else {}
+    )
+    (work / "go.mod").write_text(
+        wrapper_go_mod(component, _go_directive(module_go_mod), replacements)
+    )
+    imports = "\n".join(f'\t_ "{pkg}"' for pkg in component.packages)
+    (work / "tools.go").write_text(f"//go:build tools\n\npackage tools\n\nimport (\n{imports}\n)\n")
+    _run(component, "resolving dependencies (go mod tidy)", ["go", "mod", "tidy"], work)
+    argv = ["go", "build", "-trimpath", "-o", str(staging) + "/"]
+    if component.ldflags:
+        argv += ["-ldflags", " ".join(component.ldflags)]
+    _run(component, "compiling (go build)", [*argv, *component.packages], work)
+    for old, new in component.renames.items():
+        (staging / old).rename(staging / new)
 
 
 def disk_usage(path: Path) -> int:

@@ -89,5 +89,31 @@ HELM = GoComponent(
     ),
 )
 
+CRANE_VERSION = "v0.22.1"
+
+# An OCI registry for tests (`crane registry serve`) and a client to push images to it.
+CRANE = GoComponent(
+    name="crane",
+    module="github.com/google/go-containerregistry",
+    version=CRANE_VERSION,
+    packages=("github.com/google/go-containerregistry/cmd/crane",),
+    ldflags=("-s", "-w"),
+)
+
+GATEWAY_API_VERSION = "v1.6.3"
+
+# Gateway API's standard-channel CRDs (HTTPRoute and what it refers to), as the module ships
+# them: no binaries, only the manifests, which a test fixture installs into the test cluster.
+GATEWAY_API = GoComponent(
+    name="gateway-api",
+    module="sigs.k8s.io/gateway-api",
+    version=GATEWAY_API_VERSION,
+    packages=(),
+    data_files=tuple(
+        f"config/crd/standard/gateway.networking.k8s.io_{plural}.yaml"
+        for plural in ("gatewayclasses", "gateways", "httproutes", "referencegrants")
+    ),
+)
+
 # Renderers and other tools the tests need besides the control plane.
-TOOLS = (HELM,)
+TOOLS = (HELM, CRANE, GATEWAY_API)

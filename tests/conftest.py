@@ -15,6 +15,9 @@ import pytest
 
 from testbed.cluster import ControlPlane, build_all
 
+# `oci_registry`: a real OCI registry (crane) for the supply-chain and image-polling tests.
+pytest_plugins = ["tests.oci_registry"]
+
 
 @dataclass(frozen=True)
 class Kube:

@@ -30,16 +30,20 @@ def test_demo_tells_the_story_and_stops_everything(tmp_path: Path) -> None:
         "v1 deployed to dev",
         "v1 deployed to prod",
         "CI writes v2's tag into dev; dev syncs",
-        "prod gets v2 by a rolling update",
+        "prod gets v2 through a canary 10% -> 50% -> 100%",
         "A broken v3 reaches dev; its sanity checks fail",
-        "v3 reverted in Git; dev back on v2",
+        "v3 promoted to prod anyway: its canary fails the checks and rolls back by itself",
+        "v3 reverted in Git; dev and prod on v2",
     ):
         assert f"✓ {step}" in out, out
-    # What is not built is said, never faked.
-    assert "∅ prod gets v2 through a canary" in out
-    assert "∅ v3 rolls back by itself" in out
-    assert "8 steps done, 2 not built yet, 0 failed" in out
+    assert "9 steps done, 0 not built yet, 0 failed" in out
     assert "GET /items: 500, expected 200" in out
+    flat = " ".join(out.split())
+    # The canary's weights, seen in the split of real requests at each step.
+    assert "canary 10% (v1 18, v2 2 of 20 requests) -> 50% (v1 10, v2 10 of 20 requests)" in flat
+    assert "metric sanity-checks = 2/8" in flat
+    assert "traffic back on v2" in flat
+    assert "(v2 20 of 20 requests); web-prod Degraded" in flat
     # The environment repo is real: dev's history holds v1, v2, v3 and the revert.
     log = subprocess.run(
         ["git", "log", "--format=%s", "dev"],

@@ -14,6 +14,7 @@ import typer
 import yaml
 from rich.table import Table
 
+from seaway.cli import app_remote
 from seaway.cli.kube import (
     DEFAULT_NAMESPACE,
     Context,
@@ -24,6 +25,7 @@ from seaway.cli.kube import (
     out,
     run,
 )
+from seaway.cli.remote import Server, Token
 from seaway.cluster.kubernetes import KubeError, KubeRest, KubernetesBackend
 from seaway.controller.compare import Comparer, Comparison
 from seaway.controller.kube_apps import API_VERSION, CASCADE_FINALIZERS, KubeApps
@@ -131,8 +133,13 @@ def list_apps(
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
     output: OutputOption = Output.TABLE,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """List Applications with their sync and health status."""
+    if server:
+        app_remote.list_apps(server, token, output.value)
+        return
 
     async def go() -> list[StoredApp]:
         async with connect(kubeconfig, context) as rest:
@@ -166,8 +173,13 @@ def get(
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
     output: OutputOption = Output.TABLE,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Show one Application: status, resources, conditions, last operation."""
+    if server:
+        app_remote.get(server, token, name, output.value)
+        return
 
     async def go() -> StoredApp:
         async with connect(kubeconfig, context) as rest:
@@ -232,8 +244,13 @@ def diff_cmd(
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
     revision: Annotated[str | None, typer.Option(help="compare this revision instead")] = None,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Show how the live state differs from Git. Exits 1 when it differs, as `diff` does."""
+    if server:
+        app_remote.diff(server, token, name, revision)
+        return
 
     async def go() -> list[str]:
         async with connect(kubeconfig, context) as rest:
@@ -271,8 +288,17 @@ def sync(
             help="show the plan and check it with a server-side dry-run; change nothing",
         ),
     ] = False,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Ask the controller to sync an Application now, and wait for the result."""
+    if server:
+        if dry_run:
+            err.print("[red]--dry-run runs here, against the cluster: leave out --server[/red]")
+            raise typer.Exit(2)
+        body: dict[str, Any] = {"prune": prune, "revision": revision}
+        app_remote.sync(server, token, name, body, timeout if wait else None)
+        return
     if dry_run:
         raise typer.Exit(_dry_run(kubeconfig, context, namespace, name, prune, revision))
     operation: dict[str, Any] = {"sync": {"prune": prune}, "initiatedBy": {"username": "cli"}}
@@ -389,9 +415,14 @@ def refresh(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Ask the controller to look at Git now (Argo CD's refresh annotation), not at the next
     timer; a webhook does the same."""
+    if server:
+        app_remote.refresh(server, token, name)
+        return
 
     async def go() -> None:
         async with connect(kubeconfig, context) as rest:
@@ -461,8 +492,13 @@ def history(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """List the revisions this Application was synced to."""
+    if server:
+        app_remote.history(server, token, name)
+        return
 
     async def go() -> StoredApp:
         async with connect(kubeconfig, context) as rest:
@@ -485,9 +521,14 @@ def rollback(
     namespace: Namespace = DEFAULT_NAMESPACE,
     prune: Annotated[bool, typer.Option(help="delete objects the old revision lacks")] = False,
     timeout: Annotated[float, typer.Option(help="seconds to wait")] = 300.0,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Sync back to a revision from the history. Automated sync must be off, or it would
     move the app forward again at once (as in Argo CD)."""
+    if server:
+        app_remote.sync(server, token, name, {"id": history_id, "prune": prune}, timeout)
+        return
 
     async def go() -> dict[str, Any]:
         async with connect(kubeconfig, context) as rest:

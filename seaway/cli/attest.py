@@ -31,6 +31,7 @@ from seaway.gates.attest import (
     AttestError,
     ImageRef,
     PredicateKind,
+    RegistryAttestations,
     TestResult,
     Verdict,
     generate_key,
@@ -38,6 +39,7 @@ from seaway.gates.attest import (
     read_attestation,
     read_policy,
     read_private_key,
+    registry_reference,
     scan_predicate,
     sign_envelope,
     statement_for,
@@ -46,6 +48,7 @@ from seaway.gates.attest import (
     write_key_pair,
 )
 from seaway.gates.errors import validation_problems
+from seaway.registry import RegistryClient, RegistryError, parse_reference
 
 OK_EXIT = 0
 REFUSED_EXIT = 1
@@ -67,6 +70,29 @@ PasswordEnv = Annotated[
         show_default=False,
     ),
 ]
+
+
+InsecureRegistries = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--insecure-registry",
+        help="A registry (HOST:PORT) to reach over plain HTTP; repeatable. "
+        "Also read from SEAWAY_INSECURE_REGISTRIES (comma-separated).",
+        show_default=False,
+    ),
+]
+
+
+def insecure_registries(given: list[str] | None) -> list[str]:
+    listed = os.environ.get("SEAWAY_INSECURE_REGISTRIES", "")
+    return [*(given or ()), *(h.strip() for h in listed.split(",") if h.strip())]
+
+
+def registry_client(given: list[str] | None) -> RegistryClient:
+    try:
+        return RegistryClient(insecure=insecure_registries(given))
+    except RegistryError as exc:
+        _bad_input(str(exc))
 
 
 class Threshold(StrEnum):
@@ -171,12 +197,20 @@ def attest(
             show_default=False,
         ),
     ] = None,
+    push: Annotated[
+        bool,
+        typer.Option(
+            "--push",
+            help="Store it in the image's OCI registry, as cosign does (sha256-<hex>.att).",
+        ),
+    ] = False,
+    insecure_registry: InsecureRegistries = None,
     password_env: PasswordEnv = None,
 ) -> None:
     """Sign an in-toto attestation (DSSE envelope) about an image pinned by digest."""
     ref = _image(image, "--image")
-    if out is not None and store is not None:
-        _bad_input("give --out or --store, not both")
+    if sum((out is not None, store is not None, push)) > 1:
+        _bad_input("give one of --out, --store and --push")
     try:
         made = _predicate(
             predicate_type,
@@ -196,7 +230,13 @@ def attest(
     )
     envelope = sign_envelope(statement.to_json(), signing_key)
     console = _errors()
-    if store is not None:
+    if push:
+        with registry_client(insecure_registry) as client:
+            try:
+                where = RegistryAttestations(client).push(ref, predicate_type, envelope)
+            except AttestError as exc:
+                _bad_input(str(exc))
+    elif store is not None:
         approval = made if isinstance(made, Approval) else None
         where = str(AttestationStore(store).add(ref, predicate_type, envelope, approval))
     elif out is not None:
@@ -291,7 +331,13 @@ def _scan(report: Path, fail_on: Threshold, only_fixed: bool, allow: list[str] |
 
 
 def verify_command(
-    image: Annotated[str, typer.Argument(help="IMAGE@sha256:<digest>.", show_default=False)],
+    image: Annotated[
+        str,
+        typer.Argument(
+            help="IMAGE@sha256:<digest>, or REGISTRY/REPOSITORY:TAG to resolve in the registry.",
+            show_default=False,
+        ),
+    ],
     policy: Annotated[
         Path, typer.Option("--policy", help="Attestation policy (YAML).", show_default=False)
     ],
@@ -305,23 +351,60 @@ def verify_command(
         typer.Option("--attestation", help="A DSSE envelope file; repeatable.", show_default=False),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    insecure_registry: InsecureRegistries = None,
 ) -> None:
-    """Check an image's attestations against a stage's policy: exit 0 allowed, 1 refused."""
-    ref = _image(image, "IMAGE")
-    if store is None and not attestation:
-        _bad_input("give --store DIR or --attestation FILE (repeatable)")
+    """Check an image's attestations against a stage's policy: exit 0 allowed, 1 refused.
+
+    Without --store or --attestation, the attestations are read from the image's registry.
+    """
     try:
         rules = read_policy(policy)
-        found = AttestationStore(store).load(ref) if store is not None else []
-        found += [read_attestation(path) for path in attestation or ()]
-        verdict = verify(ref, found, rules, stage)
+        rules.stage(stage)
     except AttestError as exc:
         _bad_input(str(exc))
+    if store is None and not attestation:
+        with registry_client(insecure_registry) as client:
+            ref = pinned_image(client, image)
+            try:
+                found = RegistryAttestations(client).load(ref)
+                verdict = verify(ref, found, rules, stage)
+            except AttestError as exc:
+                _bad_input(str(exc))
+    else:
+        ref = _image(image, "IMAGE")
+        try:
+            found = AttestationStore(store).load(ref) if store is not None else []
+            found += [read_attestation(path) for path in attestation or ()]
+            verdict = verify(ref, found, rules, stage)
+        except AttestError as exc:
+            _bad_input(str(exc))
     if as_json:
         typer.echo(json.dumps(verdict.to_dict(), indent=2))
     else:
         _print_verdict(Console(highlight=False, soft_wrap=True), ref, verdict)
     raise typer.Exit(OK_EXIT if verdict.allowed else REFUSED_EXIT)
+
+
+def pinned_image(client: RegistryClient, image: str) -> ImageRef:
+    """The image by digest; a tag is resolved in the registry, now."""
+    try:
+        pinned = parse_image_ref(image)
+    except ValueError:
+        pass
+    else:
+        try:
+            registry_reference(pinned)
+        except AttestError as exc:
+            _bad_input(str(exc))
+        return pinned
+    try:
+        reference = parse_reference(image)
+        digest = client.resolve(reference)
+    except ValueError as exc:
+        _bad_input(f"IMAGE: {exc}")
+    except RegistryError as exc:
+        _bad_input(f"IMAGE: {exc}")
+    return ImageRef(reference.name, digest.removeprefix("sha256:"))
 
 
 def _print_verdict(console: Console, image: ImageRef, verdict: Verdict) -> None:

@@ -44,6 +44,32 @@ def controller(
     repo_cache: Annotated[
         Path | None, typer.Option(help="where Git mirrors are kept (~/.cache/seaway/repos)")
     ] = None,
+    attestation_policy_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="folder of attestation policies (NAME.yaml) that the annotation "
+            "seaway.dev/attestation-policy: NAME on an AppProject or Application enforces"
+        ),
+    ] = None,
+    insecure_registry: Annotated[
+        list[str] | None,
+        typer.Option("--insecure-registry", help="registry HOST:PORT reached over plain HTTP"),
+    ] = None,
+    image_poll_interval: Annotated[
+        float,
+        typer.Option(
+            help="seconds between two polls of the image registries that apps list "
+            "(argocd-image-updater.argoproj.io/image-list); 0 polls nothing"
+        ),
+    ] = 0.0,
+    pipeline: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pipeline",
+            help="a stage pipeline to promote through: REPO[#BRANCH[:PATH]] "
+            "(main, seaway-pipeline.yaml); repeat for more",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the reconcile loop: make the target match Git for every Application."""
@@ -52,7 +78,14 @@ def controller(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = Settings(
-        namespace=namespace, interval=interval, workers=workers, repo_cache=repo_cache
+        namespace=namespace,
+        interval=interval,
+        workers=workers,
+        repo_cache=repo_cache,
+        attestation_policy_dir=attestation_policy_dir,
+        insecure_registries=tuple(insecure_registry or ()),
+        image_poll_interval=image_poll_interval,
+        pipelines=tuple(pipeline or ()),
     )
     if backend is Backend.LOCAL:
         if not apps:

@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from seaway.cli.gate_test import gate_test
 from seaway.gates import (
     GateResult,
     ReportError,
@@ -33,7 +34,7 @@ BAD_INPUT_EXIT = 2
 
 gate_app = typer.Typer(
     name="gate",
-    help="Supply-chain gates: vulnerability scans.",
+    help="Supply-chain gates: vulnerability scans, integration tests.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -55,6 +56,9 @@ _STYLES = {
     Severity.NEGLIGIBLE: "dim",
     Severity.UNKNOWN: "dim",
 }
+
+
+gate_app.command("test")(gate_test)
 
 
 @gate_app.command("scan")

@@ -40,7 +40,7 @@ KNOWN_HOSTS_ENV = "SEAWAY_GIT_KNOWN_HOSTS"
 
 image_app = typer.Typer(
     name="image",
-    help="Write a new image tag or digest into the environment repo.",
+    help="Write a new image tag or digest into the environment repo; poll registries for one.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode="rich",
@@ -193,3 +193,9 @@ def set_image(
         return
     retried = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
     out.print(f"pushed {(outcome.commit or '')[:12]} to {where}{retried}: {outcome.message}")
+
+
+# Imported last: image_poll uses credentials_from_env, defined above.
+from seaway.cli.image_poll import poll  # noqa: E402
+
+image_app.command("poll")(poll)

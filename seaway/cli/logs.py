@@ -23,7 +23,7 @@ def _log_files(data_dir: Path, app: str) -> list[Path]:
         deployments = [
             (obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
             for obj in state.objects()
-            if obj.get("kind") == "Deployment"
+            if obj.get("kind") in ("Deployment", "Rollout")
             and (obj["metadata"].get("labels") or {}).get(APP_LABEL) == label_value(app)
         ]
     finally:

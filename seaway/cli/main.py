@@ -14,6 +14,7 @@ from rich.console import Console
 
 import seaway
 from seaway.cli import app as app_cmd
+from seaway.cli import appset as appset_cmd
 from seaway.cli import install
 from seaway.cli.admin import admin_app
 from seaway.cli.attest import attest, key_app, verify_command
@@ -23,7 +24,12 @@ from seaway.cli.gate import gate_app
 from seaway.cli.image import image_app
 from seaway.cli.logs import logs
 from seaway.cli.planned import PLANNED, not_built
+from seaway.cli.promote import promote_command
+from seaway.cli.remote import login
+from seaway.cli.rollout import rollout_app
 from seaway.cli.secret import secret_app
+from seaway.cli.server import server
+from seaway.cli.why import why_command
 
 app = typer.Typer(
     name="seaway",
@@ -44,8 +50,11 @@ def version() -> None:
 
 
 app.add_typer(app_cmd.app, name="app", rich_help_panel="Commands")
+app.add_typer(appset_cmd.app, name="appset", rich_help_panel="Commands")
 app.add_typer(install.app, name="install", rich_help_panel="Commands")
 app.command(rich_help_panel="Commands")(controller)
+app.command(rich_help_panel="Commands")(server)
+app.command(rich_help_panel="Commands")(login)
 app.command(rich_help_panel="Commands")(demo)
 app.command(rich_help_panel="Commands")(logs)
 app.add_typer(gate_app, name="gate", rich_help_panel="Commands")
@@ -55,6 +64,9 @@ app.command(rich_help_panel="Commands")(attest)
 app.command("verify", rich_help_panel="Commands")(verify_command)
 app.add_typer(key_app, name="key", rich_help_panel="Commands")
 app.add_typer(image_app, name="image", rich_help_panel="Commands")
+app.command("promote", rich_help_panel="Commands")(promote_command)
+app.command("why", rich_help_panel="Commands")(why_command)
+app.add_typer(rollout_app, name="rollout", rich_help_panel="Commands")
 
 
 def _register_planned() -> None:

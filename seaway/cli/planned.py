@@ -21,13 +21,7 @@ class Planned:
     issue: int
 
 
-PLANNED: tuple[Planned, ...] = (
-    Planned("rollout", "Progressive rollouts: status, promote, abort, pause, resume, retry.", 5),
-    Planned("promote", "Promote an application's release to the next stage.", 6),
-    Planned("why", "Say why a stage runs what it runs and what holds the next promotion.", 6),
-    Planned("server", "Run the HTTP API and the web UI.", 8),
-    Planned("login", "Log in to a Seaway server.", 8),
-)
+PLANNED: tuple[Planned, ...] = ()
 
 
 def not_built(planned: Planned) -> Callable[[], None]:

@@ -12,9 +12,10 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from seaway.cluster.backend import ClusterBackend
+from seaway.controller.rollout_fields import rollout_ignore_rules
 from seaway.diff import IgnoreRule, ObjectDiff, diff
 from seaway.health import HealthResult, aggregate, assess
 from seaway.model import Application, AppProject, check_application, permits_resource
@@ -115,6 +116,14 @@ def _fail(comparison: Comparison, kind: ApplicationConditionType, message: str) 
     return comparison
 
 
+class ImageAdmission(Protocol):
+    """May these objects' images run? One message per refusal (controller/admission.py)."""
+
+    async def check(
+        self, app: Application, project: AppProject, objects: Sequence[dict[str, Any]]
+    ) -> list[str]: ...
+
+
 @dataclass
 class Comparer:
     backend: ClusterBackend
@@ -125,6 +134,8 @@ class Comparer:
     revision_ttl: float = 60.0
     # Confirm a diff by a server-side dry-run where the plain comparison says OutOfSync.
     exact: bool = True
+    # Refuses images without the attestations a policy requires; None checks nothing.
+    admission: ImageAdmission | None = None
     _resolved: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 
     async def _resolve(self, url: str, wanted: str, refresh: bool) -> str:
@@ -186,6 +197,15 @@ class Comparer:
                 )
 
         await self._attach_live(app, comparison, desired, previous_kinds)
+        if self.admission is not None:
+            refusals = await self.admission.check(app, project, [*desired, *comparison.hooks])
+            # Refused like a broken render: the status shows the diff, but nothing is applied
+            # or pruned until the images are attested.
+            for message in refusals:
+                comparison.conditions.append(
+                    Condition(ApplicationConditionType.SYNC_ERROR, message)
+                )
+            comparison.complete = comparison.complete and not refusals
         return comparison
 
     async def _render(
@@ -273,9 +293,10 @@ class Comparer:
                 live = await self.backend.get(
                     str(obj["apiVersion"]), key.kind, key.name, meta.get("namespace")
                 )
-            verdict = diff(obj, live, ignore=rules, manager=FIELD_MANAGER)
+            own = [*rules, *rollout_ignore_rules(live)]
+            verdict = diff(obj, live, ignore=own, manager=FIELD_MANAGER)
             if verdict.modified and live is not None and self.exact:
-                verdict = await self._confirm(obj, live, verdict, rules)
+                verdict = await self._confirm(obj, live, verdict, own)
             comparison.resources.append(
                 ResourceView(
                     key=key,

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 from seaway.controller.stored import AppParser, StoredApp, parse_projects
-from seaway.model import AppProject, ManifestError, load_documents
+from seaway.model import KINDS, AppProject, ManifestError, load_documents
+from seaway.model.applicationset import APPSET_KINDS
 from seaway.store.sqlite import NAMESPACE, Store
 
 log = logging.getLogger("seaway.controller")
 
 OnChange = Callable[[dict[str, Any]], None]
+# ApplicationSets in an apps folder are stored too; seaway.controller.appsets makes their apps.
+FILE_KINDS: Mapping[str, type[Any]] = {**KINDS, **APPSET_KINDS}
 
 
 @dataclass
@@ -65,7 +68,7 @@ class FileApps:
             if not force and self._stamps.get(file) == stamp:
                 continue
             try:
-                objects = load_documents(file.read_text(), str(file))
+                objects = load_documents(file.read_text(), str(file), kinds=FILE_KINDS)
             except (ManifestError, OSError, UnicodeDecodeError) as exc:
                 report.problems.append(str(exc))
                 continue

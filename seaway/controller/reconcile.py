@@ -16,6 +16,12 @@ from typing import Any
 from seaway.cluster.backend import ClusterBackend
 from seaway.controller.compare import Comparer, Comparison
 from seaway.controller.policy import Decision, LastSync, decide_auto_sync
+from seaway.controller.windows import (
+    hold_auto_sync,
+    refused_operation,
+    sync_verdict,
+    with_hold_condition,
+)
 from seaway.health import assess
 from seaway.model import Application, AppProject
 from seaway.model.status import ApplicationConditionType, OperationPhase, SyncStatus
@@ -106,7 +112,17 @@ class Reconciler:
             sync_op = (operation.get("operation") or {}).get("sync") or {}
             run = (bool(sync_op.get("prune")), SyncProgress.from_dict(operation), operation)
         elif request is not None:
-            if comparison.complete:
+            window = sync_verdict(app, project, self.clock(), manual=True)
+            if not window.allowed:
+                outcome.notes.append("sync refused by a sync window")
+                asked = _operation(
+                    request.prune,
+                    automated=False,
+                    user=request.username,
+                    revision=request.revision or "",
+                )
+                operation = refused_operation(asked, window, _iso(self.clock()))
+            elif comparison.complete:
                 op: dict[str, Any] = {
                     "operation": _operation(
                         request.prune,
@@ -128,6 +144,7 @@ class Reconciler:
                 last=_last_sync(operation),
                 now=self.clock(),
             )
+            decision = hold_auto_sync(decision, app, project, self.clock())
             outcome.decision = decision
             if decision.sync:
                 retrying = (
@@ -158,7 +175,12 @@ class Reconciler:
                 app, project, kinds, revision=revision, refresh=False
             )
             outcome.comparison = comparison
-        outcome.status = self.status(app, comparison, operation, history, previous)
+        outcome.status = with_hold_condition(
+            self.status(app, comparison, operation, history, previous),
+            outcome.decision,
+            previous,
+            _iso(self.clock()),
+        )
         await save(outcome.status)
         return outcome
 

@@ -37,8 +37,8 @@ class AppParser:
         known = self._models.get(name)
         if known is not None and known[0] == marker and marker[1] is not None:
             return StoredApp(name, obj, known[1].app, known[1].error)
-        # Status is Seaway's own output: the model of what the user wrote is the spec.
-        spec_only = {k: v for k, v in obj.items() if k != "status"}
+        # Status is Seaway's own output and operation a pending request: neither is spec.
+        spec_only = {k: v for k, v in obj.items() if k not in ("status", "operation")}
         try:
             loaded = parse_object(spec_only, f"Application {name}")
         except ManifestError as exc:

@@ -22,9 +22,21 @@ from typing import Any
 import yaml
 
 from seaway.controller.service import LocalControl, Settings, build_local
+from seaway.demo import canary
 from seaway.rollout import sanity
 
 BRANCHES = {"dev": 18080, "prod": 18081}
+# prod's canary Service: the sanity analysis checks the new version through it alone.
+PROD_CANARY_PORT = 18091
+# prod's canary: 10 %, then 50 %, each held a moment and checked by the sanity analysis, then all.
+CANARY_STEPS: tuple[dict[str, Any], ...] = (
+    {"setWeight": 10},
+    {"pause": {"duration": "1s"}},
+    {"analysis": {"templates": [{"templateName": "sanity"}]}},
+    {"setWeight": 50},
+    {"pause": {"duration": "1s"}},
+    {"analysis": {"templates": [{"templateName": "sanity"}]}},
+)
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "Seaway Demo",
     "GIT_AUTHOR_EMAIL": "demo@seaway.invalid",
@@ -91,6 +103,28 @@ class Demo:
         ]
         if broken:
             env_vars.append({"name": "BROKEN", "value": "1"})
+        template = {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {
+                "terminationGracePeriodSeconds": 5,
+                "containers": [
+                    {
+                        "name": "web",
+                        "image": f"registry.example/demo/web:{version}",
+                        # The local backend runs the container's command on this host.
+                        "command": [sys.executable, "-m", "seaway.demo.webapp"],
+                        "env": env_vars,
+                        "ports": [{"name": "http", "containerPort": 8080}],
+                        "readinessProbe": {
+                            "httpGet": {"path": "/healthz", "port": "http"},
+                            "periodSeconds": 0.5,
+                        },
+                    }
+                ],
+            },
+        }
+        if env == "prod":
+            return self._prod_manifests(template)
         deployment = {
             "apiVersion": "apps/v1",
             "kind": "Deployment",
@@ -99,26 +133,7 @@ class Demo:
                 "replicas": 2,
                 "selector": {"matchLabels": {"app": "web"}},
                 "strategy": {"rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-                "template": {
-                    "metadata": {"labels": {"app": "web"}},
-                    "spec": {
-                        "terminationGracePeriodSeconds": 5,
-                        "containers": [
-                            {
-                                "name": "web",
-                                "image": f"registry.example/demo/web:{version}",
-                                # The local backend runs the container's command on this host.
-                                "command": [sys.executable, "-m", "seaway.demo.webapp"],
-                                "env": env_vars,
-                                "ports": [{"name": "http", "containerPort": 8080}],
-                                "readinessProbe": {
-                                    "httpGet": {"path": "/healthz", "port": "http"},
-                                    "periodSeconds": 0.5,
-                                },
-                            }
-                        ],
-                    },
-                },
+                "template": template,
             },
         }
         service = {
@@ -134,6 +149,57 @@ class Demo:
             "app/deployment.yaml": yaml.safe_dump(deployment, sort_keys=False),
             "app/service.yaml": yaml.safe_dump(service, sort_keys=False),
         }
+
+    def _prod_manifests(self, template: dict[str, Any]) -> dict[str, str]:
+        """prod runs a Rollout: each new version goes through the canary steps, checked by
+        Seaway's sanity analysis (up, key status codes, a CRUD round trip) at each weight."""
+        rollout = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "Rollout",
+            "metadata": {"name": "web", "labels": {"app": "web"}},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": {"app": "web"}},
+                "template": template,
+                "strategy": {
+                    "canary": {
+                        "stableService": "web",
+                        "canaryService": "web-canary",
+                        "trafficRouting": {"seaway": {"router": "local"}},
+                        "steps": list(CANARY_STEPS),
+                    }
+                },
+            },
+        }
+        analysis = {
+            "apiVersion": "argoproj.io/v1alpha1",
+            "kind": "AnalysisTemplate",
+            "metadata": {"name": "sanity"},
+            "spec": {
+                "metrics": [
+                    {
+                        "name": "sanity-checks",
+                        "provider": {"sanity": {"url": f"http://127.0.0.1:{PROD_CANARY_PORT}"}},
+                    }
+                ]
+            },
+        }
+        files = {
+            "app/rollout.yaml": yaml.safe_dump(rollout, sort_keys=False),
+            "app/analysis.yaml": yaml.safe_dump(analysis, sort_keys=False),
+        }
+        for name, port in (("web", BRANCHES["prod"]), ("web-canary", PROD_CANARY_PORT)):
+            service = {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name},
+                "spec": {
+                    "selector": {"app": "web"},
+                    "ports": [{"name": "http", "port": port, "targetPort": "http"}],
+                },
+            }
+            files[f"app/service-{name}.yaml"] = yaml.safe_dump(service, sort_keys=False)
+        return files
 
     def application(self, env: str) -> dict[str, Any]:
         return {
@@ -288,21 +354,23 @@ class Demo:
         if not await self._step("CI writes v2's tag into dev; dev syncs", ci_v2):
             return self.steps
 
-        self._not_built(
-            "prod gets v2 through a canary 10% -> 50% -> 100%",
-            "canary steps and analysis are issue #5; below, prod takes v2 by a rolling update",
-        )
-
         async def promote() -> str:
             sha = self.commit("prod", self.manifests("prod", "v2"), "promote web v2 to prod")
             self._refresh("prod")
-            report = await self.serving("prod", "v2", sha)
+            watch = self._weights("prod")
+            following = asyncio.create_task(watch.follow())
+            try:
+                report = await self.serving("prod", "v2", sha)
+            finally:
+                following.cancel()
             return (
                 f"commit {sha[:7]} on prod (promotion by hand; `seaway promote` is issue #6); "
-                f"rolling update, sanity checks: {len(report.outcomes)} passed"
+                f"canary {' -> '.join(watch.steps)} -> 100%, the sanity analysis (up, status "
+                f"codes, CRUD round trip) passing at each weight; v2 is stable "
+                f"({len(report.outcomes)} checks)"
             )
 
-        if not await self._step("prod gets v2 by a rolling update", promote):
+        if not await self._step("prod gets v2 through a canary 10% -> 50% -> 100%", promote):
             return self.steps
 
         await self._broken_release()
@@ -334,23 +402,77 @@ class Demo:
 
         if not await self._step("A broken v3 reaches dev; its sanity checks fail", broken):
             return
-        self._not_built(
-            "v3 rolls back by itself",
-            "automatic rollback on a failed check is issue #5; below, the GitOps way by hand",
-        )
+        if not await self._step(
+            "v3 promoted to prod anyway: its canary fails the checks and rolls back by itself",
+            self._rollback,
+        ):
+            return
 
         async def revert() -> str:
-            self.git("checkout", "--quiet", "dev")
-            self.git("revert", "--no-edit", "HEAD")
-            sha = self.git("rev-parse", "HEAD")
-            self.git("checkout", "--quiet", "main")
-            self._refresh("dev")
-            report = await self.serving("dev", "v2", sha)
+            shas = {}
+            for env in BRANCHES:
+                self.git("checkout", "--quiet", env)
+                self.git("revert", "--no-edit", "HEAD")
+                shas[env] = self.git("rev-parse", "HEAD")
+                self.git("checkout", "--quiet", "main")
+                self._refresh(env)
+            checks = [await self.serving(env, "v2", shas[env]) for env in BRANCHES]
             return (
-                f"git revert {sha[:7]} on dev; dev serves v2 again ({len(report.outcomes)} checks)"
+                f"git revert {shas['dev'][:7]} on dev and {shas['prod'][:7]} on prod; both "
+                f"serve v2 again, Healthy ({sum(len(r.outcomes) for r in checks)} checks)"
             )
 
-        await self._step("v3 reverted in Git; dev back on v2", revert)
+        await self._step("v3 reverted in Git; dev and prod on v2", revert)
+
+    def _weights(self, env: str) -> canary.WeightWatch:
+        port = BRANCHES[env]
+        listener = f"demo-{env}/web:{port}"
+        return canary.WeightWatch(self.running.backend, listener, f"http://127.0.0.1:{port}")
+
+    async def _rollback(self) -> str:
+        sha = self.commit(
+            "prod", self.manifests("prod", "v3", broken=True), "promote web v3 to prod"
+        )
+        self._refresh("prod")
+        watch = self._weights("prod")
+        following = asyncio.create_task(watch.follow(sample=False))
+        try:
+            failed, health = await self._aborted(sha)
+        finally:
+            following.cancel()
+        back = watch.back_to_stable_after(failed.at)
+        split = await asyncio.to_thread(canary.versions, self.url("prod") or "")
+        took = f"{back * 1000:.0f} ms" if back is not None else "at once"
+        return (
+            f"commit {sha[:7]} on prod; canary at 10%: the sanity analysis failed "
+            f"(metric {failed.metric} = {failed.value}: {failed.message}); traffic back on "
+            f"v2 {took} after the failed check ({canary.describe(split)} of "
+            f"{canary.SAMPLE} requests); web-prod {health}"
+        )
+
+    async def _aborted(self, sha: str) -> tuple[canary.FailedCheck, str]:
+        """Wait for prod's Rollout to abort on its own and the app to read Degraded."""
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            app = self.status("prod")
+            health = app.get("health") or {}
+            live = await self.running.backend.get(
+                "argoproj.io/v1alpha1", "Rollout", "web", "demo-prod"
+            )
+            status = dict((live or {}).get("status") or {})
+            failed = canary.failed_check(status)
+            self.on_progress(
+                f"web-prod: canary weight {self._weights('prod').weight()}%, "
+                f"{health.get('status', '-')}"
+            )
+            if (
+                (app.get("sync") or {}).get("revision") == sha
+                and failed is not None
+                and health.get("status") == "Degraded"
+            ):
+                return failed, f"Degraded: {health.get('message', '')}"
+            await asyncio.sleep(0.1)
+        raise TimeoutError(f"prod's canary of v3 did not roll back within {self.timeout:g} s")
 
     def summary(self) -> list[tuple[str, str, str, str, str, str]]:
         rows = []

@@ -162,9 +162,12 @@ def _parse(
     model = kinds.get(kind)
     if model is None:
         return problem("kind", f"{kind} is not a kind Seaway reads ({_kind_list(kinds)})")
-    if api_version != API_VERSION:
+    # Argo's kinds are argoproj.io/v1alpha1; a kind of Seaway's own names its apiVersion.
+    field = getattr(model, "model_fields", {}).get("api_version")
+    expected = field.default if field is not None and field.default else API_VERSION
+    if api_version != expected:
         shown = "missing" if api_version is None else repr(api_version)
-        return problem("apiVersion", f"must be {API_VERSION}, not {shown}")
+        return problem("apiVersion", f"must be {expected}, not {shown}")
     try:
         # Every model in a kinds mapping is a pydantic model; the Protocol bound only says what
         # loading reads from the result.

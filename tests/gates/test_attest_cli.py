@@ -191,9 +191,10 @@ def test_attest_bad_input_exits_2(setup: Path, args: tuple[str, ...], message: s
 
 def test_verify_bad_input_exits_2(setup: Path) -> None:
     policy = str(setup / "policy.yaml")
-    result = _run("verify", IMAGE, "--policy", policy)
+    # Without --store or --attestation the registry is asked, and a bare digest names none.
+    result = _run("verify", DIGEST, "--policy", policy)
     assert result.exit_code == 2
-    assert "give --store DIR or --attestation FILE" in result.stderr
+    assert "names no repository: give REGISTRY/REPOSITORY@sha256:" in result.stderr
     result = _run("verify", IMAGE, "--policy", policy, "--store", str(setup), "--stage", "qa")
     assert result.exit_code == 2
     assert f"{policy}: stages: no stage 'qa' (has prod)" in result.stderr

@@ -4,6 +4,10 @@ Objects are kept in SQLite as an API server would keep them. A runtime loop make
 replicas run as supervised processes (rolling updates as Kubernetes does them) and each Service a
 listener of the built-in router balancing across Ready replicas, and writes the status Kubernetes
 would write, so health, diff and sync treat local objects exactly as cluster ones.
+
+Rollouts are run from outside: the rollout driver sets how many replicas each pod-template hash
+gets (`scale_set`) and where each Service sends traffic (`set_overlay`); the runtime keeps both in
+SQLite, beside the objects and never in them, and runs them like a Deployment's replicas.
 """
 
 from __future__ import annotations
@@ -24,6 +28,12 @@ from typing import Any
 from seaway.cluster.local.objects import CLUSTER_SCOPED, merge_apply
 from seaway.cluster.local.process import ProcessIdentity, find_running
 from seaway.cluster.local.replica import Backoff, Replica
+from seaway.cluster.local.replicasets import (
+    ReplicaSet,
+    ServiceOverlay,
+    SetCounts,
+    selects,
+)
 from seaway.cluster.local.rolling import Pod, deployment_status, plan_step, template_hash
 from seaway.cluster.local.router import Router
 from seaway.cluster.local.routing import BackendGroup, Endpoint, RoutingTable
@@ -38,6 +48,10 @@ from seaway.model.keys import ResourceKey
 from seaway.model.tracking import APP_LABEL, is_tracked_by, label_value
 
 log = logging.getLogger("seaway.cluster.local")
+
+DEPLOYMENT = "Deployment"
+ROLLOUT = "Rollout"
+ROLLOUT_GROUP = "argoproj.io"
 
 OnChange = Callable[[dict[str, Any]], None]
 
@@ -58,6 +72,11 @@ class _PodRun:
     # Taken out of the Services' endpoints before it is stopped, as Kubernetes does, so no
     # request is sent to a replica that is shutting down.
     terminating: bool = False
+    owner_kind: str = DEPLOYMENT
+    # A Rollout's pods carry their set's labels (a Deployment's are read from the Deployment).
+    labels: Mapping[str, str] = field(default_factory=dict)
+    # Since when it has been Ready without a break (monotonic), for minReadySeconds.
+    ready_since: float | None = None
 
     @property
     def ready(self) -> bool:
@@ -95,6 +114,9 @@ class LocalBackend:
         self._objects: dict[ResourceKey, dict[str, Any]] = {}
         self._pods: dict[tuple[str, str], _PodRun] = {}
         self._rollouts: dict[tuple[str, str], _Rollout] = {}
+        self._sets: dict[tuple[str, str, str], ReplicaSet] = {}
+        self._overlays: dict[tuple[str, str], ServiceOverlay] = {}
+        self._routing = asyncio.Lock()
         self._listeners: dict[str, int] = {}
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -108,6 +130,12 @@ class LocalBackend:
         self._started = True
         for obj in self.state.objects():
             self._objects[ResourceKey.from_object(obj)] = obj
+        for namespace, owner, hash_, body in self.state.replica_sets():
+            self._sets[(namespace, owner, hash_)] = ReplicaSet.from_dict(
+                namespace, owner, hash_, body
+            )
+        for namespace, name, body in self.state.overlays():
+            self._overlays[(namespace, name)] = ServiceOverlay.from_dict(body)
         await self._adopt()
         self._task = asyncio.create_task(self._loop())
 
@@ -138,29 +166,53 @@ class LocalBackend:
                 self.state.drop_replica(record.namespace, record.name)
                 continue
             identity = ProcessIdentity(record.pid, record.start_ticks, record.cmdline)
-            deployment = self._objects.get(
-                ResourceKey("apps", "Deployment", record.namespace, record.owner)
-            )
-            if deployment is None or not find_running(identity):
+            template, labels = self._owner_template(record)
+            if template is None or not find_running(identity):
                 self.state.drop_replica(record.namespace, record.name)
                 continue
             pod = self._pods.setdefault(
-                (record.namespace, pod_name), _PodRun(pod_name, record.owner, record.template_hash)
+                (record.namespace, pod_name),
+                _PodRun(
+                    pod_name,
+                    record.owner,
+                    record.template_hash,
+                    owner_kind=record.owner_kind,
+                    labels=labels,
+                ),
             )
-            containers = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
-            for spec_container in containers.get("containers") or []:
+            containers = (template.get("spec") or {}).get("containers") or []
+            for spec_container in containers:
                 if spec_container.get("name") != container:
                     continue
                 replica = await self._start_container(
                     record.namespace,
-                    pod_name,
-                    deployment,
+                    pod,
+                    template,
                     spec_container,
                     record.host_ports,
                     adopt=identity,
                 )
                 if replica is not None:
                     pod.replicas.append(replica)
+
+    def _owner_template(
+        self, record: ReplicaRecord
+    ) -> tuple[Mapping[str, Any] | None, dict[str, str]]:
+        """The pod template an adopted replica was started from, and its pod's labels."""
+        if record.owner_kind == ROLLOUT:
+            owned = self._sets.get((record.namespace, record.owner, record.template_hash))
+            rollout = self._objects.get(
+                ResourceKey(ROLLOUT_GROUP, ROLLOUT, record.namespace, record.owner)
+            )
+            if owned is None or rollout is None:
+                return None, {}
+            return owned.template, owned.labels
+        deployment = self._objects.get(
+            ResourceKey("apps", DEPLOYMENT, record.namespace, record.owner)
+        )
+        if deployment is None:
+            return None, {}
+        return (deployment.get("spec") or {}).get("template") or {}, {}
 
     # -- ClusterBackend ----------------------------------------------------------------------
 
@@ -243,10 +295,15 @@ class LocalBackend:
         statuses = []
         for (ns, name), obj in deployments.items():
             statuses.append(await self._run_deployment(ns, name, obj))
+        await self._run_replica_sets()
         orphans = [
             (ns, pod_name)
             for (ns, pod_name), pod in self._pods.items()
-            if (ns, pod.owner) not in deployments
+            if (
+                (ns, pod.owner, pod.template_hash) not in self._sets
+                if pod.owner_kind == ROLLOUT
+                else (ns, pod.owner) not in deployments
+            )
         ]
         if orphans:
             for key in orphans:
@@ -277,14 +334,15 @@ class LocalBackend:
     async def _start_container(
         self,
         namespace: str,
-        pod_name: str,
-        deployment: Mapping[str, Any],
+        pod: _PodRun,
+        template: Mapping[str, Any],
         container: Mapping[str, Any],
         host_ports: Mapping[int, int],
         *,
         adopt: ProcessIdentity | None = None,
     ) -> Replica | None:
-        pod_spec = ((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}
+        pod_name = pod.name
+        pod_spec = template.get("spec") or {}
         spec = replica_spec_from_container(
             container,
             pod_name=pod_name,
@@ -304,16 +362,93 @@ class LocalBackend:
             ReplicaRecord(
                 namespace=namespace,
                 name=f"{pod_name}/{spec.container}",
-                owner=str((deployment.get("metadata") or {}).get("name")),
-                template_hash=template_hash((deployment.get("spec") or {}).get("template") or {}),
+                owner=pod.owner,
+                template_hash=pod.template_hash,
                 pid=identity.pid if identity else None,
                 start_ticks=identity.start_ticks if identity else None,
                 cmdline=identity.cmdline if identity else (),
                 host_ports={m.container_port: m.host_port for m in spec.ports},
+                owner_kind=pod.owner_kind,
             )
         )
         replica.add_listener(lambda _status: self._wake.set())
         return replica
+
+    async def _start_pod(self, ns: str, pod: _PodRun, template: Mapping[str, Any]) -> str:
+        """Start a pod's containers; the error that stopped one, or ""."""
+        for container in (template.get("spec") or {}).get("containers") or []:
+            try:
+                replica = await self._start_container(ns, pod, template, container, {})
+            except (ContainerConfigError, OSError, ValueError) as exc:
+                pod.error = str(exc)
+                return pod.error
+            if replica is not None:
+                pod.replicas.append(replica)
+        return ""
+
+    async def _run_replica_sets(self) -> None:
+        """Each Rollout's replica sets to the counts the rollout driver set."""
+        for key, owned in list(self._sets.items()):
+            ns, owner, hash_ = key
+            if ResourceKey(ROLLOUT_GROUP, ROLLOUT, ns, owner) not in self._objects:
+                # The Rollout is gone: its pods become orphans and stop, and its Services route
+                # as written again.
+                del self._sets[key]
+                self.state.drop_replica_set(ns, owner, hash_)
+                for service in [k for k, o in self._overlays.items() if o.owner == owner]:
+                    if service[0] == ns:
+                        del self._overlays[service]
+                        self.state.put_overlay(ns, service[1], None)
+                continue
+            pods = self._set_pods(owned)
+            extra = len(pods) - owned.replicas
+            if extra > 0:
+                # Not Ready ones first, then the newest, as a ReplicaSet scales down.
+                doomed = sorted(pods, key=lambda p: (p.ready, -_index(p.name)))[:extra]
+                for pod in doomed:
+                    pod.terminating = True
+                await self._route_services()
+                for pod in doomed:
+                    await self._stop_pod(ns, pod.name)
+            taken = {name for (pns, name) in self._pods if pns == ns}
+            index = 0
+            for _ in range(-extra):
+                while f"{owner}-{hash_}-{index}" in taken:
+                    index += 1
+                pod = _PodRun(
+                    f"{owner}-{hash_}-{index}",
+                    owner,
+                    hash_,
+                    owner_kind=ROLLOUT,
+                    labels=owned.labels,
+                )
+                taken.add(pod.name)
+                self._pods[(ns, pod.name)] = pod
+                error = await self._start_pod(ns, pod, owned.template)
+                if error:
+                    log.warning(
+                        "rollout %s/%s: pod %s cannot start: %s", ns, owner, pod.name, error
+                    )
+
+    def _set_pods(self, owned: ReplicaSet) -> list[_PodRun]:
+        return [
+            pod
+            for (ns, _), pod in self._pods.items()
+            if ns == owned.namespace
+            and pod.owner_kind == ROLLOUT
+            and pod.owner == owned.owner
+            and pod.template_hash == owned.hash
+            and not pod.terminating
+        ]
+
+    def _ready_for(self, pod: _PodRun, now: float) -> float | None:
+        """How long the pod has been Ready without a break; None when it is not Ready."""
+        if not pod.ready:
+            pod.ready_since = None
+            return None
+        if pod.ready_since is None:
+            pod.ready_since = now
+        return now - pod.ready_since
 
     async def _run_deployment(
         self, ns: str, name: str, obj: dict[str, Any]
@@ -341,15 +476,9 @@ class LocalBackend:
             pod_name = f"{name}-{new_hash[:6]}-{index}"
             taken.add(pod_name)
             pod = self._pods[(ns, pod_name)] = _PodRun(pod_name, name, new_hash)
-            for container in (template.get("spec") or {}).get("containers") or []:
-                try:
-                    replica = await self._start_container(ns, pod_name, obj, container, {})
-                except (ContainerConfigError, OSError, ValueError) as exc:
-                    pod.error = str(exc)
-                    errors.append(pod.error)
-                    break
-                if replica is not None:
-                    pod.replicas.append(replica)
+            error = await self._start_pod(ns, pod, template)
+            if error:
+                errors.append(error)
         pods = [p for (pns, _), p in self._pods.items() if pns == ns and p.owner == name]
         status = deployment_status(
             obj,
@@ -410,19 +539,22 @@ class LocalBackend:
             self.state.drop_replica(ns, f"{pod_name}/{replica.spec.container}")
 
     async def _route_services(self) -> None:
+        # The runtime loop and the rollout driver both route; one at a time, or a listener
+        # would be opened twice.
+        async with self._routing:
+            await self._route_services_now()
+
+    async def _route_services_now(self) -> None:
         seen = set()
         for key, svc in list(self._objects.items()):
             if (key.group, key.kind) != ("", "Service"):
                 continue
             spec = svc.get("spec") or {}
-            selector = spec.get("selector") or {}
             ingress_ports = []
             for port in spec.get("ports") or []:
                 listener = f"{key.namespace}/{key.name}:{port.get('port')}"
                 seen.add(listener)
-                table = RoutingTable(
-                    (BackendGroup("stable", self._endpoints(key.namespace, selector, port), 100),)
-                )
+                table = self._table(key, spec, port)
                 bound = await self._listen(listener, table, int(port.get("port", 0)))
                 ingress_ports.append({"port": bound, "protocol": port.get("protocol", "TCP")})
             status = {"loadBalancer": {"ingress": [{"ip": "127.0.0.1", "ports": ingress_ports}]}}
@@ -433,7 +565,10 @@ class LocalBackend:
 
     async def _listen(self, name: str, table: RoutingTable, wanted: int) -> int:
         if name in self._listeners:
-            self.router.set_table(name, table)
+            # Only a real change: a new table restarts the weighted round-robin's cycle, and
+            # the split is exact over whole cycles.
+            if self.router.get(name).table != table:
+                self.router.set_table(name, table)
             return self._listeners[name]
         try:
             listener = await self.router.listen(name, table, port=wanted)
@@ -443,6 +578,41 @@ class LocalBackend:
             listener = await self.router.listen(name, table, port=0)
         self._listeners[name] = listener.port
         return listener.port
+
+    def _table(
+        self, key: ResourceKey, spec: Mapping[str, Any], port: Mapping[str, Any]
+    ) -> RoutingTable:
+        """The Service's routing: all selected pods in one group, unless a rollout's overlay
+        narrows the selector or splits the traffic into weighted groups."""
+        selector = dict(spec.get("selector") or {})
+        overlay = self._overlays.get((key.namespace, key.name))
+        if overlay is None:
+            return RoutingTable(
+                (BackendGroup("stable", self._endpoints(key.namespace, selector, port), 100),)
+            )
+        if selector:
+            selector.update(overlay.selector)
+        if not overlay.groups:
+            return RoutingTable(
+                (BackendGroup("stable", self._endpoints(key.namespace, selector, port), 100),)
+            )
+        groups = tuple(
+            BackendGroup(
+                group.name,
+                self._endpoints(key.namespace, {**selector, **group.selector}, port),
+                group.weight,
+            )
+            for group in overlay.groups
+        )
+        return RoutingTable(groups, overlay.rules)
+
+    def _pod_labels(self, namespace: str, pod: _PodRun) -> Mapping[str, str]:
+        if pod.owner_kind == ROLLOUT:
+            return pod.labels
+        owner = self._objects.get(ResourceKey("apps", DEPLOYMENT, namespace, pod.owner))
+        template = ((owner or {}).get("spec") or {}).get("template") or {}
+        labels: Mapping[str, str] = (template.get("metadata") or {}).get("labels") or {}
+        return labels
 
     def _endpoints(
         self, namespace: str, selector: Mapping[str, str], port: Mapping[str, Any]
@@ -454,16 +624,71 @@ class LocalBackend:
         for (ns, _), pod in sorted(self._pods.items()):
             if ns != namespace or not pod.ready:
                 continue
-            owner = self._objects.get(ResourceKey("apps", "Deployment", ns, pod.owner))
-            labels = (((owner or {}).get("spec") or {}).get("template") or {}).get(
-                "metadata", {}
-            ).get("labels") or {}
-            if any(labels.get(k) != v for k, v in selector.items()):
+            if not selects(selector, self._pod_labels(ns, pod)):
                 continue
             for replica in pod.replicas:
                 with contextlib.suppress(KeyError):
                     endpoints.append(Endpoint("127.0.0.1", replica.spec.host_port(target)))
         return tuple(endpoints)
+
+    # -- for the rollout driver ----------------------------------------------------------------
+
+    def replica_set(self, namespace: str, owner: str, hash_: str) -> ReplicaSet | None:
+        return self._sets.get((namespace, owner, hash_))
+
+    def replica_sets(self, namespace: str, owner: str) -> list[ReplicaSet]:
+        return [s for (ns, o, _), s in self._sets.items() if (ns, o) == (namespace, owner)]
+
+    def scale_set(self, owned: ReplicaSet) -> None:
+        """Run `owned.replicas` pods of the set (the runtime starts or stops them)."""
+        key = (owned.namespace, owned.owner, owned.hash)
+        if self._sets.get(key) == owned:
+            return
+        self._sets[key] = owned
+        self.state.put_replica_set(owned.namespace, owned.owner, owned.hash, owned.to_dict())
+        self._wake.set()
+
+    def set_counts(self, namespace: str, owner: str) -> dict[str, SetCounts]:
+        """The Rollout's replica sets as they run now, by hash."""
+        now = time.monotonic()
+        counts = {}
+        for owned in self.replica_sets(namespace, owner):
+            pods = self._set_pods(owned)
+            ready_for = [self._ready_for(p, now) for p in pods]
+            counts[owned.hash] = SetCounts(
+                replicas=len(pods),
+                ready=sum(1 for r in ready_for if r is not None),
+                available=sum(
+                    1 for r in ready_for if r is not None and r >= owned.min_ready_seconds
+                ),
+            )
+        return counts
+
+    def overlay(self, namespace: str, service: str) -> ServiceOverlay | None:
+        return self._overlays.get((namespace, service))
+
+    async def set_overlay(
+        self, namespace: str, service: str, overlay: ServiceOverlay | None
+    ) -> None:
+        """Route the Service by `overlay` (None: as written) from now on; returns once its
+        listener routes by it."""
+        key = (namespace, service)
+        if self._overlays.get(key) == overlay:
+            return
+        if overlay is None:
+            self._overlays.pop(key, None)
+        else:
+            self._overlays[key] = overlay
+        self.state.put_overlay(namespace, service, None if overlay is None else overlay.to_dict())
+        await self._route_services()
+
+    def write_status(self, obj: Mapping[str, Any], status: dict[str, Any]) -> None:
+        """Store an object's status, as a controller's status update does: the spec, generation
+        and everything the diff compares stay as they are."""
+        self._set_status(ResourceKey.from_object(obj), status)
+
+    def objects_of(self, group: str, kind: str) -> list[dict[str, Any]]:
+        return [obj for key, obj in self._objects.items() if (key.group, key.kind) == (group, kind)]
 
     # -- for people and the demo ---------------------------------------------------------------
 
@@ -479,9 +704,16 @@ class LocalBackend:
         return self._listeners.get(f"{namespace}/{name}:{port}")
 
 
+def _index(pod_name: str) -> int:
+    tail = pod_name.rpartition("-")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
 def _without_times(status: Mapping[str, Any]) -> Any:
+    # A condition's times alone do not make a new status (Rollouts' lastUpdateTime would
+    # otherwise rewrite the object, and wake the Application's controller, on every pass).
     conditions = [
-        {k: v for k, v in c.items() if k != "lastTransitionTime"}
+        {k: v for k, v in c.items() if k not in ("lastTransitionTime", "lastUpdateTime")}
         for c in status.get("conditions") or []
     ]
     return {**status, "conditions": conditions}

@@ -16,8 +16,16 @@ from typing import Any
 FIELD_MANAGER = "seaway"
 
 # Kinds the local backend runs or keeps; anything else is stored and reported unsupported.
-RUNNABLE = frozenset({("apps", "Deployment"), ("", "Service")})
-KEPT = frozenset({("", "ConfigMap"), ("", "Secret"), ("", "Namespace")})
+RUNNABLE = frozenset({("apps", "Deployment"), ("", "Service"), ("argoproj.io", "Rollout")})
+KEPT = frozenset(
+    {
+        ("", "ConfigMap"),
+        ("", "Secret"),
+        ("", "Namespace"),
+        ("argoproj.io", "AnalysisTemplate"),
+        ("argoproj.io", "ClusterAnalysisTemplate"),
+    }
+)
 CLUSTER_SCOPED = frozenset(
     {
         "Namespace",
@@ -32,6 +40,7 @@ CLUSTER_SCOPED = frozenset(
         "APIService",
         "MutatingWebhookConfiguration",
         "ValidatingWebhookConfiguration",
+        "ClusterAnalysisTemplate",
     }
 )
 UNSUPPORTED_REASON = "UnsupportedOnLocalBackend"
@@ -106,8 +115,8 @@ def merge_apply(
                     "reason": UNSUPPORTED_REASON,
                     "message": (
                         f"{out.get('kind')} is not supported on the local backend "
-                        "(Deployment, Service, ConfigMap, Secret and Namespace are): stored, "
-                        "not run"
+                        "(Deployment, Rollout, Service, ConfigMap, Secret, Namespace and "
+                        "AnalysisTemplate are): stored, not run"
                     ),
                 }
             ]

@@ -1,5 +1,8 @@
 """The local backend's state in SQLite: the objects applied to this host and the replicas
-started for them, so a restarted Seaway finds its processes again (or restarts them)."""
+started for them, so a restarted Seaway finds its processes again (or restarts them); the replica
+sets a rollout asked for and the Service overlays it set, which live outside the stored objects so
+that they never read as drift; and people's rollout commands, which the CLI queues from another
+process."""
 
 from __future__ import annotations
 
@@ -33,7 +36,29 @@ CREATE TABLE IF NOT EXISTS replicas (
     PRIMARY KEY (namespace, name)
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS replica_sets (
+    namespace TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (namespace, owner, hash)
+);
+CREATE TABLE IF NOT EXISTS service_overlays (
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (namespace, name)
+);
+CREATE TABLE IF NOT EXISTS rollout_commands (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    command TEXT NOT NULL
+);
 """
+
+# Columns added after the first release of a table: (table, column, declaration).
+MIGRATIONS = (("replicas", "owner_kind", "TEXT NOT NULL DEFAULT 'Deployment'"),)
 
 
 @dataclass(frozen=True)
@@ -46,6 +71,8 @@ class ReplicaRecord:
     start_ticks: int | None
     cmdline: tuple[str, ...]
     host_ports: dict[int, int]
+    # A Deployment's replicas, or a Rollout's (kept per pod-template hash in `replica_sets`).
+    owner_kind: str = "Deployment"
 
 
 class LocalState:
@@ -56,6 +83,10 @@ class LocalState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        for table, column, declaration in MIGRATIONS:
+            columns = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
 
     def close(self) -> None:
         with self._lock:
@@ -105,10 +136,12 @@ class LocalState:
     def save_replica(self, record: ReplicaRecord) -> None:
         with self._tx() as db:
             db.execute(
-                "INSERT INTO replicas VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(namespace, "
-                "name) DO UPDATE SET owner = excluded.owner, template_hash = "
-                "excluded.template_hash, pid = excluded.pid, start_ticks = excluded.start_ticks,"
-                " cmdline = excluded.cmdline, host_ports = excluded.host_ports",
+                "INSERT INTO replicas(namespace, name, owner, template_hash, pid, start_ticks, "
+                "cmdline, host_ports, owner_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(namespace, name) DO UPDATE SET owner = excluded.owner, "
+                "template_hash = excluded.template_hash, pid = excluded.pid, start_ticks = "
+                "excluded.start_ticks, cmdline = excluded.cmdline, host_ports = "
+                "excluded.host_ports, owner_kind = excluded.owner_kind",
                 (
                     record.namespace,
                     record.name,
@@ -118,6 +151,7 @@ class LocalState:
                     record.start_ticks,
                     json.dumps(list(record.cmdline)),
                     json.dumps({str(k): v for k, v in record.host_ports.items()}),
+                    record.owner_kind,
                 ),
             )
 
@@ -129,7 +163,7 @@ class LocalState:
         with self._lock:
             rows = self._db.execute(
                 "SELECT namespace, name, owner, template_hash, pid, start_ticks, cmdline, "
-                "host_ports FROM replicas"
+                "host_ports, owner_kind FROM replicas"
             ).fetchall()
         return [
             ReplicaRecord(
@@ -141,6 +175,72 @@ class LocalState:
                 start_ticks=row[5],
                 cmdline=tuple(json.loads(row[6] or "[]")),
                 host_ports={int(k): int(v) for k, v in json.loads(row[7]).items()},
+                owner_kind=row[8],
             )
             for row in rows
         ]
+
+    # -- rollouts ----------------------------------------------------------------------------
+
+    def put_replica_set(self, namespace: str, owner: str, hash_: str, body: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO replica_sets VALUES (?, ?, ?, ?) ON CONFLICT(namespace, owner, hash) "
+                "DO UPDATE SET body = excluded.body",
+                (namespace, owner, hash_, json.dumps(body)),
+            )
+
+    def drop_replica_set(self, namespace: str, owner: str, hash_: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM replica_sets WHERE namespace = ? AND owner = ? AND hash = ?",
+                (namespace, owner, hash_),
+            )
+
+    def replica_sets(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT namespace, owner, hash, body FROM replica_sets"
+            ).fetchall()
+        return [(row[0], row[1], row[2], json.loads(row[3])) for row in rows]
+
+    def put_overlay(self, namespace: str, name: str, body: dict[str, Any] | None) -> None:
+        with self._tx() as db:
+            if body is None:
+                db.execute(
+                    "DELETE FROM service_overlays WHERE namespace = ? AND name = ?",
+                    (namespace, name),
+                )
+                return
+            db.execute(
+                "INSERT INTO service_overlays VALUES (?, ?, ?) ON CONFLICT(namespace, name) "
+                "DO UPDATE SET body = excluded.body",
+                (namespace, name, json.dumps(body)),
+            )
+
+    def overlays(self) -> list[tuple[str, str, dict[str, Any]]]:
+        with self._lock:
+            rows = self._db.execute("SELECT namespace, name, body FROM service_overlays").fetchall()
+        return [(row[0], row[1], json.loads(row[2])) for row in rows]
+
+    def give_command(self, namespace: str, name: str, command: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO rollout_commands(namespace, name, command) VALUES (?, ?, ?)",
+                (namespace, name, command),
+            )
+
+    def take_commands(self, namespace: str, name: str) -> list[str]:
+        """The commands queued for one rollout, oldest first; each is returned once."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, command FROM rollout_commands WHERE namespace = ? AND name = ? "
+                "ORDER BY id",
+                (namespace, name),
+            ).fetchall()
+            if rows:
+                db.execute(
+                    "DELETE FROM rollout_commands WHERE namespace = ? AND name = ? AND id <= ?",
+                    (namespace, name, rows[-1][0]),
+                )
+        return [row[1] for row in rows]

@@ -2,7 +2,7 @@
 
 CI signs what it proved about an image (tests passed, the scan, a person's approval); before an
 image enters a stage, `verify` checks those signatures offline with the public keys the stage's
-policy trusts. Everything but files.py is pure.
+policy trusts. Everything but files.py (files) and oci.py (an OCI registry) is pure.
 """
 
 from seaway.gates.attest.dsse import IN_TOTO_PAYLOAD_TYPE, Envelope, Signature, pae, parse_envelope
@@ -25,6 +25,7 @@ from seaway.gates.attest.keys import (
     load_private_key,
     load_public_key,
 )
+from seaway.gates.attest.oci import RegistryAttestations, attestation_tag, registry_reference
 from seaway.gates.attest.policy import Policy, Rule, StagePolicy, TrustedKey, parse_policy
 from seaway.gates.attest.predicates import (
     APPROVAL_TYPE,
@@ -63,6 +64,7 @@ __all__ = [
     "ImageRef",
     "Policy",
     "PredicateKind",
+    "RegistryAttestations",
     "Rule",
     "Signature",
     "SigningKey",
@@ -73,6 +75,7 @@ __all__ = [
     "Verdict",
     "VerifyingKey",
     "Vulns",
+    "attestation_tag",
     "generate_key",
     "key_id",
     "load_private_key",
@@ -85,6 +88,7 @@ __all__ = [
     "read_attestation",
     "read_policy",
     "read_private_key",
+    "registry_reference",
     "scan_predicate",
     "sign_envelope",
     "statement_for",

@@ -5,9 +5,8 @@ Attestations live beside the environment repository, one folder per image digest
 replaces the older one (a re-run test suite supersedes the last run); approvals are kept one per
 stage and approver.
 
-Not built yet: the OCI registry layout, where cosign stores attestations as the tag
-`sha256-<hex>.att` of the image's repository. Attestations written here are cosign-compatible
-DSSE envelopes, so that step is a matter of transport, not of format.
+The other store is the OCI registry itself, in cosign's layout (oci.py): the same DSSE
+envelopes, as layers of the tag `sha256-<hex>.att` of the image's repository.
 """
 
 from __future__ import annotations

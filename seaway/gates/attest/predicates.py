@@ -75,6 +75,12 @@ class TestResult(_Model):
     failed: int = Field(0, ge=0)
     command: str = ""
     commit: str = ""
+    # Recorded by `seaway gate test`: the stage tested in, how long it ran, whether the
+    # timeout stopped it, and the sha256 of its output (the log itself stays with CI).
+    stage: str | None = None
+    duration_seconds: float | None = Field(None, alias="durationSeconds", ge=0)
+    timed_out: bool | None = Field(None, alias="timedOut")
+    output_digest: str | None = Field(None, alias="outputDigest", pattern=r"^sha256:[0-9a-f]{64}$")
 
     @model_validator(mode="after")
     def _consistent(self) -> TestResult:
@@ -83,7 +89,12 @@ class TestResult(_Model):
         return self
 
     def summary(self) -> str:
-        outcome = "passed" if self.passed else f"failed ({self.failed} failed)"
+        if self.passed:
+            outcome = "passed"
+        elif self.timed_out:
+            outcome = "failed (timed out)"
+        else:
+            outcome = f"failed ({self.failed} failed)"
         at = f" at commit {self.commit[:12]}" if self.commit else ""
         return f"suite {self.suite} {outcome}{at}"
 

@@ -100,7 +100,7 @@ def _is_under(path: str, base: str) -> bool:
     return base in {"", "."} or path.startswith(base.rstrip("/") + "/")
 
 
-def _container_images(doc: Node | None) -> list[tuple[tuple[Key, ...], str]]:
+def container_images(doc: Node | None) -> list[tuple[tuple[Key, ...], str]]:
     """(path, image) of every container and init container of a workload document."""
     kind = scalar(child(doc, "kind"))
     spec_path = _POD_SPEC_PATHS.get(kind or "")
@@ -136,7 +136,7 @@ def _plan_manifests(files: Mapping[str, str], ref: ImageRef, where: str) -> Plan
             continue
         edits: list[Edit] = []
         for number, doc in enumerate(compose(files[path], path)):
-            for field_path, image in _container_images(doc):
+            for field_path, image in container_images(doc):
                 new = _new_image(image, ref)
                 if new is None:
                     seen.add(image)
@@ -187,7 +187,7 @@ def _add_kustomization_entry(
         if other == path or not other.endswith((".yaml", ".yml")):
             continue
         for doc_node in compose(files[other], other):
-            for _, image in _container_images(doc_node):
+            for _, image in container_images(doc_node):
                 parsed = try_parse_image_ref(image)
                 if parsed is not None and parsed.canonical_name == ref.canonical_name:
                     used.setdefault(parsed.name, other)

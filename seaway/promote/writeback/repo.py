@@ -12,12 +12,13 @@ import os
 import posixpath
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generic, TypeVar
 
 from seaway.promote.writeback.errors import BadInputError, PushFailedError, YamlFileError
-from seaway.promote.writeback.plan import HelmTarget, Plan, plan_image
+from seaway.promote.writeback.plan import FileChange, HelmTarget, Plan, plan_image
 from seaway.promote.writeback.reference import ImageRef
 from seaway.promote.writeback.yamledit import compose, find, scalar
 from seaway.source.credentials import Credentials, redact_url
@@ -29,6 +30,7 @@ log = logging.getLogger("seaway.promote.writeback")
 DEFAULT_AUTHOR = ("Seaway", "seaway@localhost")
 _REJECTED = ("[rejected]", "non-fast-forward", "fetch first", "failed to update ref")
 _KUSTOMIZE_REFS = ("resources", "bases", "components")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -75,80 +77,131 @@ def default_message(request: WriteBack, plan: Plan) -> str:
 
 def write_back(request: WriteBack, *, before_push: Callable[[int], None] | None = None) -> Outcome:
     """Make the edit and push it; `before_push(attempt)` runs just before each push (tests)."""
-    if request.attempts < 1:
+    base = posixpath.normpath(request.path.strip("/") or ".")
+    where = f"{request.branch}:{'' if base == '.' else base}/"
+
+    def edit(work: Path) -> Edited[Plan]:
+        plan = plan_image(read_files(work, base), base, request.ref, where, request.helm)
+        message = request.message or default_message(request, plan)
+        return Edited(plan.changes, message, plan)
+
+    target = GitTarget(
+        request.url,
+        request.branch,
+        request.author,
+        request.credentials,
+        request.attempts,
+        request.backoff,
+    )
+    pushed = edit_and_push(target, edit, dry_run=request.dry_run, before_push=before_push)
+    return Outcome(pushed.edited.result, pushed.edited.message, pushed.commit, pushed.attempts)
+
+
+@dataclass(frozen=True)
+class GitTarget:
+    """Where edits are committed: a branch of a repo, by an author, with a retry budget."""
+
+    url: str
+    branch: str
+    author: Author
+    credentials: Credentials | None = None
+    attempts: int = 5
+    backoff: float = 0.5
+
+
+@dataclass(frozen=True)
+class Edited(Generic[R]):
+    """What an edit made of a clone: the changed files, the commit message, and its own result."""
+
+    changes: Sequence[FileChange]
+    message: str
+    result: R
+
+
+@dataclass(frozen=True)
+class Pushed(Generic[R]):
+    edited: Edited[R]
+    commit: str | None
+    attempts: int
+    branch: str
+
+
+def edit_and_push(
+    target: GitTarget,
+    edit: Callable[[Path], Edited[R]],
+    *,
+    dry_run: bool = False,
+    before_push: Callable[[int], None] | None = None,
+    push_to: str | None = None,
+) -> Pushed[R]:
+    """Clone the branch, let `edit` change the clone, commit and push; when the branch moved on,
+    run `edit` again on the new head. `push_to` pushes to another (new) branch instead, as for
+    a pull request; that push is never retried, since nobody else writes there."""
+    if target.attempts < 1:
         raise BadInputError("the number of push attempts must be at least 1")
     with tempfile.TemporaryDirectory(prefix="seaway-writeback-") as tmp:
         work = Path(tmp) / "repo"
+        clone = ["clone", "--quiet", "--no-tags", "--single-branch", "--branch", target.branch]
         _git(
-            request,
-            [
-                "clone",
-                "--quiet",
-                "--no-tags",
-                "--single-branch",
-                "--branch",
-                request.branch,
-                "--",
-                request.url,
-                str(work),
-            ],
+            target,
+            [*clone, "--", target.url, str(work)],
             cwd=Path(tmp),
-            what=f"git clone of branch {request.branch}",
+            what=f"git clone of branch {target.branch}",
         )
-        base = posixpath.normpath(request.path.strip("/") or ".")
-        where = f"{request.branch}:{'' if base == '.' else base}/"
+        destination = push_to or target.branch
         attempt = 0
         while True:
             attempt += 1
-            plan = plan_image(read_files(work, base), base, request.ref, where, request.helm)
-            message = request.message or default_message(request, plan)
-            if plan.nothing_to_do or request.dry_run:
-                return Outcome(plan, message, None, attempt)
-            for change in plan.changes:
-                (work / change.path).write_text(change.new, encoding="utf-8", newline="")
-            _git(request, ["add", "--", *(c.path for c in plan.changes)], cwd=work)
-            _git(request, ["commit", "--quiet", "--no-verify", "-m", message], cwd=work)
+            edited = edit(work)
+            if not edited.changes or dry_run:
+                return Pushed(edited, None, attempt, destination)
+            for change in edited.changes:
+                file = work / change.path
+                file.parent.mkdir(parents=True, exist_ok=True)
+                file.write_text(change.new, encoding="utf-8", newline="")
+            _git(target, ["add", "--", *(c.path for c in edited.changes)], cwd=work)
+            _git(target, ["commit", "--quiet", "--no-verify", "-m", edited.message], cwd=work)
             if before_push is not None:
                 before_push(attempt)
             try:
                 _git(
-                    request,
-                    ["push", "--quiet", "origin", f"HEAD:refs/heads/{request.branch}"],
+                    target,
+                    ["push", "--quiet", "origin", f"HEAD:refs/heads/{destination}"],
                     cwd=work,
-                    what=f"git push to branch {request.branch}",
+                    what=f"git push to branch {destination}",
                 )
             except GitError as exc:
-                if not any(word in str(exc) for word in _REJECTED):
+                if push_to is not None or not any(word in str(exc) for word in _REJECTED):
                     raise
-                if attempt >= request.attempts:
+                if attempt >= target.attempts:
                     raise PushFailedError(
-                        f"gave up pushing to branch {request.branch} of "
-                        f"{redact_url(request.url)}: the branch moved on and the push was "
+                        f"gave up pushing to branch {target.branch} of "
+                        f"{redact_url(target.url)}: the branch moved on and the push was "
                         f"rejected {attempt} times (after {attempt} attempts)"
                     ) from exc
-                log.info("branch %s moved on; re-applying on the new head", request.branch)
-                time.sleep(request.backoff * 2 ** (attempt - 1))
-                remote_ref = f"refs/remotes/origin/{request.branch}"
+                log.info("branch %s moved on; re-applying on the new head", target.branch)
+                time.sleep(target.backoff * 2 ** (attempt - 1))
+                remote_ref = f"refs/remotes/origin/{target.branch}"
                 _git(
-                    request,
-                    ["fetch", "--quiet", "origin", f"+refs/heads/{request.branch}:{remote_ref}"],
+                    target,
+                    ["fetch", "--quiet", "origin", f"+refs/heads/{target.branch}:{remote_ref}"],
                     cwd=work,
                 )
-                _git(request, ["reset", "--quiet", "--hard", remote_ref], cwd=work)
+                _git(target, ["reset", "--quiet", "--hard", remote_ref], cwd=work)
                 continue
-            commit = _git(request, ["rev-parse", "HEAD"], cwd=work).strip()
-            return Outcome(plan, message, commit, attempt)
+            commit = _git(target, ["rev-parse", "HEAD"], cwd=work).strip()
+            return Pushed(edited, commit, attempt, destination)
 
 
-def _git(request: WriteBack, args: list[str], *, cwd: Path, what: str | None = None) -> str:
+def _git(target: GitTarget, args: list[str], *, cwd: Path, what: str | None = None) -> str:
     env = {
-        "GIT_AUTHOR_NAME": request.author.name,
-        "GIT_AUTHOR_EMAIL": request.author.email,
-        "GIT_COMMITTER_NAME": request.author.name,
-        "GIT_COMMITTER_EMAIL": request.author.email,
+        "GIT_AUTHOR_NAME": target.author.name,
+        "GIT_AUTHOR_EMAIL": target.author.email,
+        "GIT_COMMITTER_NAME": target.author.name,
+        "GIT_COMMITTER_EMAIL": target.author.email,
     }
     return run_git(
-        args, url=request.url, credentials=request.credentials, extra_env=env, cwd=cwd, what=what
+        args, url=target.url, credentials=target.credentials, extra_env=env, cwd=cwd, what=what
     )
 
 

@@ -158,6 +158,19 @@ class PauseCondition:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """One of status.conditions as Argo Rollouts writes them (Progressing, Available, Paused,
+    Healthy, Completed, InvalidSpec)."""
+
+    type: str
+    status: str  # "True" | "False" | "Unknown"
+    reason: str
+    message: str
+    last_update: datetime
+    last_transition: datetime
+
+
+@dataclass(frozen=True)
 class RolloutStatus:
     """What the engine keeps between decisions, written to the Rollout's status in Argo
     Rollouts' shape (`to_dict`/`from_dict` live with `decide`)."""
@@ -187,6 +200,21 @@ class RolloutStatus:
     ready_replicas: int = 0
     available_replicas: int = 0
     observed_generation: int = 0
+    conditions: tuple[Condition, ...] = ()
+    # When the update last moved (a step, a replica becoming ready); progressDeadlineSeconds
+    # counts from here.
+    progressed_at: datetime | None = None
+    deadline_exceeded: bool = False
+    # Why the spec cannot be run (a step Seaway does not support, an unmanaged route).
+    invalid_spec: str = ""
+    # Blue/green: the pre-promotion checks and pause are over; the new version is being made
+    # active.
+    promoting: bool = False
+    # Recreate: when the last old replica was gone, when the first new one was ready, and the
+    # downtime between them once the update is done.
+    old_gone_at: datetime | None = None
+    new_ready_at: datetime | None = None
+    downtime_seconds: float | None = None
 
 
 @dataclass(frozen=True)

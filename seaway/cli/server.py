@@ -1,0 +1,148 @@
+"""`seaway server`: the controller and the HTTP API in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.text import Text
+
+from seaway.api.auth import Access, InitialPassword, PolicyError
+from seaway.api.server import ApiServer, load_enforcer, load_notifications
+from seaway.api.webhook.secrets import WebhookConfigError, load_secrets
+from seaway.cli.controller import Backend
+from seaway.cli.kube import DEFAULT_NAMESPACE, Context, Kubeconfig, Namespace, connect, err, run
+from seaway.controller.loop import Controller
+from seaway.controller.service import Settings, default_data_dir, serve, serve_local
+from seaway.notify.config import NotifyConfigError
+from seaway.notify.events import default_hub
+
+BAD_INPUT_EXIT = 2
+
+
+def _bad(message: str) -> NoReturn:
+    err.print(Text(f"error: {message}"), style="red")
+    raise typer.Exit(BAD_INPUT_EXIT)
+
+
+def _address(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    host = host.strip("[]")
+    if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        _bad(f"--address must be HOST:PORT (e.g. 127.0.0.1:8080), not {text!r}")
+    return host, int(port)
+
+
+def server(
+    backend: Annotated[
+        Backend, typer.Option(help="where apps run: this host, or a Kubernetes cluster")
+    ] = Backend.LOCAL,
+    apps: Annotated[
+        list[Path] | None,
+        typer.Option("--apps", help="files or folders of Applications (needed by local)"),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="state: logins, tokens, audit log, the local backend (~/.local/share/seaway)"
+        ),
+    ] = None,
+    address: Annotated[str, typer.Option(help="HOST:PORT the API listens on")] = "127.0.0.1:8080",
+    kubeconfig: Kubeconfig = None,
+    context: Context = None,
+    namespace: Namespace = DEFAULT_NAMESPACE,
+    interval: Annotated[
+        float, typer.Option(help="seconds between two checks of Git for new revisions")
+    ] = 60.0,
+    workers: Annotated[int, typer.Option(help="apps reconciled at the same time")] = 2,
+    rbac_policy: Annotated[
+        Path | None,
+        typer.Option(help="policy.csv (Argo CD's form) added to the built-in roles"),
+    ] = None,
+    rbac_default: Annotated[
+        str | None, typer.Option(help="policy.default: a role every user holds, e.g. role:readonly")
+    ] = None,
+    webhook_secrets: Annotated[
+        Path | None,
+        typer.Option(
+            help="YAML with the webhook secrets (github, gitlab, generic, genericHeader); "
+            "$SEAWAY_WEBHOOK_<PROVIDER>_SECRET override it"
+        ),
+    ] = None,
+    notifications: Annotated[
+        Path | None, typer.Option(help="YAML of notification destinations and subscriptions")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Run the controller and its HTTP API in one process, until SIGINT or SIGTERM."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    host, port = _address(address)
+    if backend is Backend.LOCAL and not apps:
+        _bad("the local backend needs --apps FILE_OR_FOLDER (its Applications)")
+    try:
+        enforcer = load_enforcer(rbac_policy, rbac_default)
+        secrets = load_secrets(webhook_secrets)
+        notify = load_notifications(notifications)
+    except PolicyError as exc:
+        _bad("\n".join(exc.lines()))
+    except (WebhookConfigError, NotifyConfigError) as exc:
+        _bad(str(exc))
+    except OSError as exc:
+        _bad(f"{exc.filename}: cannot read: {exc.strerror or exc}")
+    where = (data_dir or default_data_dir()).expanduser()
+    access = Access(where)
+    settings = Settings(namespace=namespace, interval=interval, workers=workers)
+
+    async def main(controller: Controller, stop: asyncio.Event) -> None:
+        api = ApiServer(
+            controller,
+            access,
+            host=host,
+            port=port,
+            enforcer=enforcer,
+            webhooks=secrets,
+            notifications=notify,
+            # The process's hub: rollouts, promotion and gates publish there with `emit`.
+            hub=default_hub,
+        )
+        await api.start()
+        err.print(Text(f"seaway server: listening on {api.url} ({backend.value} backend)"))
+        _password_hint(access, where)
+        stopping = asyncio.create_task(stop.wait())
+        serving = asyncio.create_task(api.wait())
+        await asyncio.wait([stopping, serving], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        await api.stop()
+        err.print(Text("seaway server: stopped"))
+
+    try:
+        if backend is Backend.LOCAL:
+            asyncio.run(serve_local(where, apps or [], settings, main))
+            return
+
+        async def go() -> None:
+            async with connect(kubeconfig, context) as rest:
+                await serve(rest, settings, apps, main)
+
+        run(go())
+    except OSError as exc:
+        _bad(str(exc))
+    finally:
+        access.close()
+
+
+def _password_hint(access: Access, where: Path) -> None:
+    state = access.initial_password().state
+    if state is InitialPassword.AVAILABLE:
+        err.print(
+            Text(
+                "The admin password was generated: `seaway admin initial-password "
+                f"--data-dir {where}` shows it; then `seaway login --server URL`."
+            )
+        )

@@ -1,0 +1,1 @@
+"""Rollout targets: one per backend (local, kubernetes), each a `RolloutTarget`."""
