@@ -18,6 +18,7 @@ from seaway.cli import appset as appset_cmd
 from seaway.cli import install
 from seaway.cli.admin import admin_app
 from seaway.cli.attest import attest, key_app, verify_command
+from seaway.cli.ci import ci_app
 from seaway.cli.controller import controller
 from seaway.cli.demo import demo
 from seaway.cli.gate import gate_app
@@ -67,6 +68,7 @@ app.add_typer(image_app, name="image", rich_help_panel="Commands")
 app.command("promote", rich_help_panel="Commands")(promote_command)
 app.command("why", rich_help_panel="Commands")(why_command)
 app.add_typer(rollout_app, name="rollout", rich_help_panel="Commands")
+app.add_typer(ci_app, name="ci", rich_help_panel="Commands")
 
 
 def _register_planned() -> None:

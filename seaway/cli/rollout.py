@@ -189,7 +189,8 @@ def _analyses(raw: dict[str, Any], status: RolloutStatus) -> Table | None:
                 _colored(result.phase.value),
                 result.name + (" (dry run)" if result.dry_run else ""),
                 last.value if last else "",
-                result.message,
+                # What the last measurement saw says more than the limit it broke.
+                (last.message if last and last.message else result.message),
             )
     return table
 

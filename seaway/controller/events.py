@@ -99,15 +99,15 @@ _ROLLOUT_TRIGGERS = {"RolloutAborted": Trigger.ROLLOUT_ABORTED}
 
 def publish_rollout_events(driver: RolloutDriver, hub: Hub = default_hub) -> None:
     """Publish every event of the driver's rollouts to `hub` (`rollout.<Reason>`); an abort
-    fires on-rollout-aborted. The event names the Rollout as its app: the engine knows the
-    Rollout, and its Application is the tracking label's, which the message does not carry."""
+    fires on-rollout-aborted. The event names the Rollout's Application (its tracking label),
+    or the Rollout itself when it belongs to none."""
 
     def listen(event: RolloutEvent) -> None:
         trigger = _ROLLOUT_TRIGGERS.get(event.reason)
         hub.publish(
             Event(
                 f"rollout.{event.reason}",
-                event.name,
+                event.app or event.name,
                 message=event.message,
                 triggers=(trigger,) if trigger is not None else (),
                 detail={"namespace": event.namespace, "rollout": event.name},

@@ -15,6 +15,7 @@ from seaway.cluster.kubernetes import KubeRest, KubernetesBackend
 from seaway.cluster.kubernetes.cache import ClusterCache
 from seaway.cluster.local.backend import LocalBackend
 from seaway.controller.admission import Admission
+from seaway.controller.analysis_jobs import job_runners
 from seaway.controller.appsets import AppSetController, FileAppSets, KubeAppSets, RepoGit
 from seaway.controller.compare import Comparer
 from seaway.controller.events import publish_rollout_events
@@ -99,7 +100,7 @@ def build(rest: KubeRest, settings: Settings) -> Controller:
 def kube_rollouts(rest: KubeRest) -> RolloutDriver:
     """The cluster's Rollouts, driven through ReplicaSets, Services and HTTPRoutes. A pass
     lists every Rollout, so it runs each second rather than the local backend's 0.2 s."""
-    driver = RolloutDriver(KubernetesRolloutTarget(rest), tick=1.0)
+    driver = RolloutDriver(KubernetesRolloutTarget(rest), tick=1.0, jobs=job_runners(rest))
     publish_rollout_events(driver)
     return driver
 

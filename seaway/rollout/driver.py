@@ -24,7 +24,7 @@ from seaway.model import ManifestError
 from seaway.model.loading import ROLLOUT_KINDS, parse_object
 from seaway.model.rollout import Rollout
 from seaway.model.tracking import APP_LABEL
-from seaway.rollout.analysis.providers import Providers, RouterProvider
+from seaway.rollout.analysis.providers import JobProvider, JobRunner, Providers, RouterProvider
 from seaway.rollout.analysis.runner import AnalysisRunner, RunState
 from seaway.rollout.engine import decide, pod_template_hash, status_from_dict, status_to_dict
 from seaway.rollout.engine.types import (
@@ -118,9 +118,12 @@ class RolloutDriver:
         *,
         engine: Engine | None = None,
         tick: float = 0.2,
+        jobs: Callable[[str], JobRunner] | None = None,
     ) -> None:
         self.target = target
         self.providers = providers or Providers()
+        # A Job metric's runner for a namespace; without it job metrics measure Errors.
+        self.jobs = jobs
         self._engine = engine
         self.tick = tick
         self._tracked: dict[tuple[str, str], _Tracked] = {}
@@ -314,15 +317,18 @@ class RolloutDriver:
     def _providers_for(self, namespace: str) -> Providers:
         """The providers of one run. The router provider keeps each metric's last reading, so a
         run gets its own, and a bare Service name means the Rollout's namespace."""
-        router = self.providers.router
+        providers = self.providers
+        if self.jobs is not None:
+            providers = dataclasses.replace(providers, job=JobProvider(self.jobs(namespace)))
+        router = providers.router
         if not isinstance(router, RouterProvider):
-            return self.providers
+            return providers
         snapshots = router.snapshots
 
         def in_namespace(service: str) -> ListenerSnapshot:
             return snapshots(service if "/" in service else f"{namespace}/{service}")
 
-        return dataclasses.replace(self.providers, router=RouterProvider(in_namespace))
+        return dataclasses.replace(providers, router=RouterProvider(in_namespace))
 
     async def _template(
         self, namespace: str, name: str, cluster_scope: bool

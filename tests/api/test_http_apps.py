@@ -131,3 +131,20 @@ async def test_the_event_stream_carries_status_changes(tmp_path: Path) -> None:
             kept = (await api.get("/api/v1/events", params={"app": "web-a"})).json()["items"]
         assert kept[-1]["sync"] == "Synced"
         assert [e["id"] for e in kept] == sorted(e["id"] for e in kept)
+
+        # A client that reconnects with Last-Event-ID gets what it missed, from the kept events.
+        async with (
+            live.client(token, timeout=None) as client,
+            client.stream(
+                "GET",
+                "/api/v1/stream/events?app=web-a",
+                headers={"Last-Event-ID": str(kept[0]["id"] - 1)},
+            ) as stream,
+        ):
+            replayed = []
+            async for line in stream.aiter_lines():
+                if line.startswith("id:"):
+                    replayed.append(int(line[3:]))
+                    if len(replayed) == len(kept):
+                        break
+        assert replayed == [e["id"] for e in kept]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from urllib.parse import quote_from_bytes
 
 import pytest
 
@@ -124,6 +125,28 @@ async def test_gitlab_and_generic_pushes(tmp_path: Path) -> None:
             )
             assert answer.json()["refreshed"] == ["web-a"]
             await live.wait_for("web-a", lambda s: revision_of(s) == third)
+            # GitHub's ping when a hook is made, and its form-encoded content type.
+            ping = b'{"zen": "Keep it logically awesome."}'
+            answer = await hook.post(
+                "/api/webhook",
+                content=ping,
+                headers={
+                    "X-GitHub-Event": "ping",
+                    "X-Hub-Signature-256": body_signature(b"gh-secret", ping),
+                },
+            )
+            assert answer.json()["message"] == "'ping' events are ignored"
+            form = b"payload=" + quote_from_bytes(github_push(live.upstream.url)).encode()
+            answer = await hook.post(
+                "/api/webhook",
+                content=form,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-GitHub-Event": "push",
+                    "X-Hub-Signature-256": body_signature(b"gh-secret", form),
+                },
+            )
+            assert answer.json()["refreshed"] == ["web-a"]
             # The right signature over a different body is a bad signature.
             answer = await hook.post(
                 "/api/webhook",

@@ -2,7 +2,8 @@
 over the Kubernetes target, ReplicaSets made Ready by KWOK, Gateway API weights in a real
 HTTPRoute, a `web` analysis against a real HTTP server on 127.0.0.1. A release that measures
 well goes through its steps and is promoted by a command; one that measures badly aborts, and
-the HTTPRoute sends everything back to stable."""
+the HTTPRoute sends everything back to stable. Blue/green moves the active Service's selector
+on promotion."""
 
 from __future__ import annotations
 
@@ -187,3 +188,42 @@ async def test_canary_promotes_when_healthy_and_aborts_to_stable_when_not(
 
         await wait_for(canary_down, "the aborted canary scaled down")
         assert await _pods(cluster, v2) == 2
+
+
+async def test_blue_green_switches_the_active_service_on_promotion(driven: Cluster) -> None:
+    cluster = driven
+    for name in ("web-active", "web-preview"):
+        await cluster.create(service(name))
+    strategy = {
+        "blueGreen": {
+            "activeService": "web-active",
+            "previewService": "web-preview",
+            "autoPromotionEnabled": False,
+            "scaleDownDelaySeconds": 1,
+        }
+    }
+    await cluster.create(rollout(strategy, image="example/web:1"))
+    v1 = (await _until_status(cluster, phase="Healthy"))["stableRS"]
+
+    async def selects(service_name: str, template_hash: str) -> None:
+        async def check() -> bool:
+            live = await cluster.get("v1", "Service", service_name)
+            return bool(live["spec"]["selector"].get(HASH_LABEL) == template_hash)
+
+        await wait_for(check, f"Service {service_name} on {template_hash}")
+
+    await selects("web-active", v1)
+    await cluster.create(rollout(strategy, image="example/web:2"))
+    v2 = (await _until_status(cluster, phase="Paused"))["currentPodHash"]
+    await selects("web-preview", v2)
+    await selects("web-active", v1)
+    assert await _pods(cluster, v2) == 2
+
+    await cluster.target.give_command(cluster.namespace, "web", Command.PROMOTE)
+    await _until_status(cluster, phase="Healthy", stableRS=v2)
+    await selects("web-active", v2)
+
+    async def old_down() -> bool:
+        return await _pods(cluster, v1) == 0
+
+    await wait_for(old_down, "the old active version scaled down after its delay")

@@ -1,8 +1,9 @@
 """Argo Rollouts' job metric: a Kubernetes Job whose success or failure is the measurement.
 
 The provider only defines the interface: a `JobRunner` creates the Job, waits for it and says
-whether it succeeded. The Kubernetes implementation belongs with the cluster backend and is not
-built yet; without a runner a job metric's measurements are Errors that say so.
+whether it succeeded. The controller gives the Kubernetes rollout driver one per namespace
+(`seaway.controller.analysis_jobs`); without a runner (the local backend, where a `command`
+metric does this job) a job metric's measurements are Errors that say so.
 """
 
 from __future__ import annotations

@@ -77,10 +77,11 @@ class KubernetesRolloutTarget:
         ups = {h: n for h, n in desired.scale.items() if n > _replicas(live.get(h))}
         downs = {h: 0 for h in live if h not in desired.scale}
         downs |= {h: n for h, n in desired.scale.items() if n < _replicas(live.get(h))}
-        # Up first, then down: traffic has already moved, and capacity never dips below both.
+        # Scale-ups before scale-downs: traffic has already moved, and capacity never dips
+        # while one version replaces another.
         for template_hash, count in ups.items():
             if template_hash in live:
-                await self._scale(rollout, template_hash, count)
+                await self._scale(live[template_hash], count)
             elif template_hash == current:
                 number = 1 + max((replicasets.revision(rs) for rs in live.values()), default=0)
                 await self.rest.apply(
@@ -94,7 +95,7 @@ class KubernetesRolloutTarget:
                     template_hash,
                 )
         for template_hash, count in downs.items():
-            await self._scale(rollout, template_hash, count)
+            await self._scale(live[template_hash], count)
         await self._prune(rollout, live, desired, current)
 
     async def _prune(
@@ -125,11 +126,11 @@ class KubernetesRolloutTarget:
                 propagation="Background",
             )
 
-    async def _scale(self, rollout: Mapping[str, Any], template_hash: str, count: int) -> None:
+    async def _scale(self, rs: Mapping[str, Any], count: int) -> None:
+        # A merge patch of replicas alone: an apply of only them, as the manager that applied
+        # the whole set, would drop the template it no longer sends.
         res = await self.rest.resource(replicasets.API_VERSION, replicasets.KIND)
-        path = res.path(
-            rollout["metadata"]["namespace"], replicasets.set_name(rollout, template_hash)
-        )
+        path = res.path(rs["metadata"]["namespace"], rs["metadata"]["name"])
         await self._merge(path, {"spec": {"replicas": count}}, MANAGER)
 
     async def _route(self, rollout: Mapping[str, Any], plan: Routing, traffic: Traffic) -> None:
@@ -138,6 +139,12 @@ class KubernetesRolloutTarget:
             await self._select(rollout, namespace, service, template_hash)
         for route in plan.http_routes:
             await self._weigh(rollout, namespace, route, plan, traffic)
+        if traffic.header_routes and not plan.http_routes:
+            log.warning(
+                "%s: header routes need the gatewayAPI router; with Service selectors only "
+                "the weights (replica ratios) apply",
+                _where(rollout),
+            )
 
     async def _select(
         self, rollout: Mapping[str, Any], namespace: str, service: str, template_hash: str
