@@ -24,6 +24,7 @@ from seaway.api.http import ApiContext, create_app
 from seaway.api.webhook.secrets import WebhookSecrets
 from seaway.controller.events import observe
 from seaway.controller.loop import Controller
+from seaway.controller.promotion import PromotionLoop
 from seaway.controller.rollout_ops import rollout_target
 from seaway.notify.config import NotifyConfig, parse_config
 from seaway.notify.events import Hub
@@ -69,6 +70,8 @@ class ApiServer:
     background: list[Background] = field(default_factory=list)
     secure_cookie: bool = False
     notifier: Notifier | None = None
+    # The promotion loop the controller runs, for the UI's pipeline page (it runs elsewhere).
+    promotions: PromotionLoop | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _uvicorn: _Uvicorn | None = None
@@ -94,6 +97,7 @@ class ApiServer:
             webhooks=self.webhooks,
             rollouts=rollout_target(self.controller),
             secure_cookie=self.secure_cookie,
+            promotions=self.promotions,
         )
         if self.notifications is not None:
             self.notifier = Notifier(self.notifications)

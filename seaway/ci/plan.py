@@ -52,14 +52,11 @@ def plan_steps(config: CiConfig, image: str, scan: ScanSource) -> list[Step]:
     deploy = config.deploy
     return [
         Step(StepKind.TEST, f"{config.test.suite} tests: {' '.join(config.test.command)}"),
-        Step(
-            StepKind.BUILD,
-            f"build {image} from {', '.join(config.image.files)} and push it",
-        ),
-        Step(StepKind.SCAN, f"scan gate (fail on {config.scan.fail_on}): {scan.describe()}"),
-        Step(StepKind.ATTEST, "sign and push the test-result and vulns attestations"),
+        Step(StepKind.BUILD, f"{image} from {', '.join(config.image.files)}, then push"),
+        Step(StepKind.SCAN, f"fail on {config.scan.fail_on}: {scan.describe()}"),
+        Step(StepKind.ATTEST, "test-result and vulns attestations, signed and pushed"),
         Step(
             StepKind.DEPLOY,
-            f"write the image by digest into {deploy.stage} ({deploy.branch}:{deploy.path})",
+            f"the image by digest into {deploy.stage} ({deploy.branch}:{deploy.path})",
         ),
     ]

@@ -137,7 +137,7 @@ def run(
 
     def show(event: Event) -> None:
         mark, style = _MARKS[event.state]
-        line = Text.assemble((f"[{mark}] ", style), (event.step.kind.value, "bold"), " ")
+        line = Text.assemble((f"[{mark}] ", style), (event.step.kind.value, "bold"), ": ")
         line.append(event.detail if event.state != "start" else event.step.title)
         out.print(line)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -16,16 +18,20 @@ from rich.console import Console
 from rich.markup import escape
 
 from seaway.model import Application, ManifestError, load_documents
+from seaway.model.pipeline import PullRequestSettings
+from seaway.promote.pullrequest import open_pull_request
 from seaway.promote.writeback import (
     BadInputError,
     HelmTarget,
+    ImageRef,
+    Outcome,
     WriteBack,
     WriteBackError,
     author_from_env,
     parse_image_ref,
     write_back,
 )
-from seaway.source import Credentials, HttpsToken, SourceError, SshKey
+from seaway.source import Credentials, HttpsToken, RepoCache, SourceError, SshKey
 from seaway.source.credentials import redact_url
 
 DONE_EXIT = 0
@@ -37,6 +43,7 @@ TOKEN_ENV = "SEAWAY_GIT_TOKEN"  # noqa: S105 - the variable's name, not a token
 USERNAME_ENV = "SEAWAY_GIT_USERNAME"
 SSH_KEY_ENV = "SEAWAY_GIT_SSH_KEY"
 KNOWN_HOSTS_ENV = "SEAWAY_GIT_KNOWN_HOSTS"
+PR_TOKEN_ENV = "SEAWAY_PR_TOKEN"  # noqa: S105 - the variable's name, not a token
 
 image_app = typer.Typer(
     name="image",
@@ -87,6 +94,62 @@ def _from_application(file: Path) -> tuple[str, str, str | None]:
     return source.repo_url, source.path, None if revision in {"", "HEAD"} else revision
 
 
+@dataclass(frozen=True)
+class _Place:
+    """Where the edit goes: repo, branch, folder, and how to open a pull request."""
+
+    repo: str | None
+    branch: str | None
+    path: str | None
+    pull_request: PullRequestSettings | None = None
+
+
+def _stage_place(pipeline: str | None, app: str, stage_name: str) -> _Place:
+    """The branch and folder of a pipeline stage (`--stage`), read from the pipeline file."""
+    # Imported here: seaway.cli.pipeline imports this module.
+    from seaway.cli.pipeline import pipeline_source  # noqa: PLC0415
+    from seaway.controller.stages import PipelineError, find_pipeline, load_pipelines  # noqa: PLC0415
+
+    if not pipeline:
+        raise BadInputError(
+            "--stage needs the pipeline that names it: --pipeline REPO[#BRANCH[:PATH]] "
+            "(or SEAWAY_PIPELINE)"
+        )
+    try:
+        loaded = find_pipeline(load_pipelines(RepoCache(), pipeline_source(pipeline)), app)
+    except PipelineError as exc:
+        raise BadInputError(str(exc)) from exc
+    stage = loaded.pipeline.stage(stage_name)
+    if stage is None:
+        names = ", ".join(s.name for s in loaded.pipeline.stages) or "none"
+        raise BadInputError(
+            f"pipeline {loaded.pipeline.name} has no stage {stage_name!r} (stages: {names})"
+        )
+    return _Place(
+        loaded.url,
+        loaded.pipeline.spec.branch_of(stage),
+        stage.folder,
+        loaded.pipeline.spec.pull_request,
+    )
+
+
+def _pr_branch(ref: ImageRef, base: str) -> str:
+    version = ref.tag or (ref.digest or "").removeprefix("sha256:")[:12] or "latest"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{ref.short_name}-{version}").strip("-.")
+    return f"seaway/image-{base}-{name}"
+
+
+def _open_pull_request(settings: PullRequestSettings, outcome: Outcome, base: str) -> str:
+    token = os.environ.get(PR_TOKEN_ENV)
+    if not token:
+        raise BadInputError(f"--pr needs a token for {settings.api_url} in {PR_TOKEN_ENV}")
+    title, _, body = outcome.message.partition("\n")
+    opened = open_pull_request(
+        settings, token, head=outcome.branch, base=base, title=title, body=body.strip()
+    )
+    return opened.url or f"#{opened.number}"
+
+
 @image_app.command("set")
 def set_image(
     app_or_path: Annotated[
@@ -135,6 +198,25 @@ def set_image(
         int, typer.Option(min=1, max=50, help="Push attempts when the branch moves on.")
     ] = 5,
     dry_run: Annotated[bool, typer.Option(help="Show the change; commit nothing.")] = False,
+    stage: Annotated[
+        str | None,
+        typer.Option(help="Write to this pipeline stage's branch and folder (needs --pipeline)."),
+    ] = None,
+    pipeline: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SEAWAY_PIPELINE",
+            help="The pipeline file for --stage and --pr: REPO[#BRANCH[:PATH]].",
+        ),
+    ] = None,
+    pr: Annotated[
+        bool,
+        typer.Option(
+            "--pr",
+            help="Open a pull request (the pipeline's spec.pullRequest; token in "
+            "SEAWAY_PR_TOKEN) instead of pushing to the branch.",
+        ),
+    ] = False,
 ) -> None:
     """Set an image in the environment repo, commit and push it.
 
@@ -146,20 +228,27 @@ def set_image(
     out = Console(highlight=False, soft_wrap=True, markup=False)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        app_repo, app_path, app_branch = None, None, None
-        if app_or_path.endswith((".yaml", ".yml", ".json")) and Path(app_or_path).is_file():
-            app_repo, app_path, app_branch = _from_application(Path(app_or_path))
-        repo = repo or app_repo
+        place = _Place(None, None, None)
+        if stage is not None:
+            place = _stage_place(pipeline, app_or_path, stage)
+        elif app_or_path.endswith((".yaml", ".yml", ".json")) and Path(app_or_path).is_file():
+            place = _Place(*_from_application(Path(app_or_path)))
+        if pr and place.pull_request is None:
+            raise BadInputError(
+                "--pr needs --stage and a pipeline whose spec.pullRequest says where to open it"
+            )
+        repo = repo or place.repo
         if repo is None:
             raise BadInputError("--repo is required: the URL or path of the environment repo")
         ref = parse_image_ref(image)
+        base = branch or place.branch or "main"
         helm = None
         if helm_value or helm_repository_value or helm_digest_value:
             helm = HelmTarget(values_file, helm_value, helm_repository_value, helm_digest_value)
         request = WriteBack(
             url=_repo_url(repo),
-            branch=branch or app_branch or "main",
-            path=(path or app_path or app_or_path).strip("/") or ".",
+            branch=base,
+            path=(path or place.path or app_or_path).strip("/") or ".",
             ref=ref,
             author=author_from_env(author),
             helm=helm,
@@ -167,8 +256,12 @@ def set_image(
             credentials=credentials_from_env(),
             dry_run=dry_run,
             attempts=attempts,
+            push_to=_pr_branch(ref, base) if pr else None,
         )
         outcome = write_back(request)
+        opened = None
+        if place.pull_request is not None and pr and outcome.commit is not None:
+            opened = _open_pull_request(place.pull_request, outcome, base)
     except BadInputError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}\nNothing was changed.")
         raise typer.Exit(BAD_INPUT_EXIT) from exc
@@ -192,6 +285,12 @@ def set_image(
         out.print(f"dry run: would commit to {where}: {outcome.message}")
         return
     retried = f" after {outcome.attempts} attempts" if outcome.attempts > 1 else ""
+    if opened is not None:
+        out.print(
+            f"pushed {(outcome.commit or '')[:12]} to branch {outcome.branch} and opened "
+            f"{opened} into {where}: {outcome.message}"
+        )
+        return
     out.print(f"pushed {(outcome.commit or '')[:12]} to {where}{retried}: {outcome.message}")
 
 

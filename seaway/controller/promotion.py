@@ -232,6 +232,12 @@ async def approve_and_promote(
     return ManualOutcome(rep, approved, record)
 
 
+def approver(user: str, roles: tuple[str, ...], at: dt.datetime) -> Approver:
+    """A person's approval for `approve_and_promote`, for callers that do not import promote
+    (the API's pipeline page)."""
+    return Approver(user, roles, at)
+
+
 PR_TOKEN_ENV = "SEAWAY_PR_TOKEN"  # noqa: S105 - the variable's name, not a token
 
 

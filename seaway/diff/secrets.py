@@ -50,6 +50,10 @@ def mask(desired: dict[str, Any] | None, live: dict[str, Any] | None) -> None:
             desired_data[key] = CHANGED_MASK if changed else MASK
         if live_data is not None and key in live_data:
             live_data[key] = MASK
+    # A live object may still carry stringData (a backend that keeps it as applied): never shown.
+    for obj in (desired, live):
+        if obj is not None and isinstance(obj.get("stringData"), dict):
+            obj["stringData"] = dict.fromkeys(obj["stringData"], MASK)
 
 
 def _data(obj: dict[str, Any] | None) -> dict[str, Any] | None:

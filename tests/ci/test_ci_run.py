@@ -23,11 +23,11 @@ from tests.promote.fixtures import make_remote, show
 SEAWAY = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "seaway"
 PYTHON = Path(__file__).resolve().parents[2] / ".venv" / "bin" / "python"
 
-APP = '''\
+APP = """\
 def greet(name: str) -> str:
     return f"hello, {name}"
-'''
-PASSING_TEST = '''\
+"""
+PASSING_TEST = """\
 import unittest
 
 from app import greet
@@ -36,7 +36,7 @@ from app import greet
 class GreetTest(unittest.TestCase):
     def test_greet(self) -> None:
         self.assertEqual(greet("sea"), "hello, sea")
-'''
+"""
 FAILING_TEST = PASSING_TEST.replace('"hello, sea"', '"goodbye"')
 
 DEPLOYMENT = """\
@@ -69,8 +69,10 @@ class Setup:
     keys: Path
 
 
-def _seaway(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _seaway(*args: str, cwd: Path, path: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "250", "NO_COLOR": "1", "GIT_CONFIG_NOSYSTEM": "1"}
+    if path:
+        env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
     env.update(
         GIT_AUTHOR_NAME="CI Bot",
         GIT_AUTHOR_EMAIL="ci@example.test",
@@ -116,7 +118,9 @@ def setup(tmp_path: Path, oci_registry: Registry, request: pytest.FixtureRequest
         "      - {predicateType: scan, failOn: high}\n"
     )
     clean = tmp_path / "grype-clean.json"
-    clean.write_text(json.dumps(grype_report([grype_match("CVE-2024-0005", "Medium", "curl", "7")])))
+    clean.write_text(
+        json.dumps(grype_report([grype_match("CVE-2024-0005", "Medium", "curl", "7")]))
+    )
     critical = tmp_path / "grype-critical.json"
     critical.write_text(
         json.dumps(
@@ -141,8 +145,10 @@ def test_a_commit_goes_to_dev(setup: Setup, oci_registry: Registry) -> None:
     digest = oci_registry.run("digest", tag)
     pinned = f"{setup.image}@{digest}"
     output = " ".join(done.stdout.split())
-    for step in ("[ok] test", "[ok] build", "[ok] scan", "[ok] attest", "[ok] deploy"):
+    for step in ("[ok] test:", "[ok] build:", "[ok] scan:", "[ok] attest:", "[ok] deploy:"):
         assert step in output
+    # The supplied report names another image: said plainly, since nothing here scanned this one.
+    assert "warning: the report is about registry.example.com/shop/api:1.4.2" in output
     # The scan is never passed off as one that ran here.
     assert "supplied report" in output
     assert "no scanner ran here" in output
@@ -160,6 +166,10 @@ def test_a_commit_goes_to_dev(setup: Setup, oci_registry: Registry) -> None:
     )  # fmt: skip
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert json.loads(verified.stdout)["allowed"] is True
+
+    # The signing key's private half never reaches the output.
+    private = (setup.keys / "ci.key").read_text().splitlines()[1]
+    assert private not in done.stdout + done.stderr + verified.stdout + verified.stderr
 
     expected = setup.deployment.replace(f"{setup.image}:0.1.0", pinned)
     assert show(setup.env, "dev", "dev/deployment.yaml") == expected
@@ -180,9 +190,9 @@ def test_a_failing_unit_test_stops_before_build(setup: Setup, oci_registry: Regi
     before = git(setup.env, "rev-parse", "dev")
     done = _seaway("ci", "run", "--scan-report", str(setup.clean_report), cwd=setup.app.path)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "[FAILED] test unit tests failed (exit code 1)" in done.stdout
+    assert "[FAILED] test: unit tests failed (exit code 1)" in done.stdout
     assert "not run: build, scan, attest, deploy" in " ".join(done.stderr.split())
-    assert "[..] build" not in done.stdout
+    assert "[..] build:" not in done.stdout
     listed = subprocess.run(
         [str(oci_registry.crane), "ls", setup.image, "--insecure"], capture_output=True, check=False
     )
@@ -196,8 +206,8 @@ def test_a_critical_finding_stops_at_the_scan_gate(setup: Setup, oci_registry: R
     done = _seaway("ci", "run", "--scan-report", str(setup.critical_report), cwd=setup.app.path)
     assert done.returncode == 1, done.stdout + done.stderr
     output = " ".join(done.stdout.split())
-    assert "[ok] build" in output
-    assert "[FAILED] scan 1 vulnerabilities at high or above (CVE-2024-0001)" in output
+    assert "[ok] build:" in output
+    assert "[FAILED] scan: 1 vulnerabilities at high or above (CVE-2024-0001)" in output
     assert "supplied report" in output
     assert "not run: attest, deploy" in " ".join(done.stderr.split())
     # Built and pushed, but never attested nor deployed.
@@ -225,3 +235,29 @@ def test_without_grype_or_a_report_nothing_runs(setup: Setup) -> None:
     done = _seaway("ci", "run", cwd=setup.app.path)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "grype is not on PATH and no report is given" in " ".join(done.stderr.split())
+
+
+def test_grype_on_path_scans_the_pushed_digest(setup: Setup, oci_registry: Registry) -> None:
+    """Grype's vulnerability database cannot be downloaded here, so a stand-in `grype` on PATH
+    records how it was called and prints a Grype JSON report: this checks the call, not Grype."""
+    bin_dir = setup.app.path.parent / "bin"
+    bin_dir.mkdir()
+    calls = bin_dir / "calls.json"
+    grype = bin_dir / "grype"
+    grype.write_text(
+        f"#!{PYTHON}\n"
+        "import json, os, sys\n"
+        f"open({str(calls)!r}, 'w').write(json.dumps("
+        "[sys.argv[1:], os.environ.get('GRYPE_REGISTRY_INSECURE_USE_HTTP')]))\n"
+        f"sys.stdout.write(open({str(setup.clean_report)!r}).read())\n"
+    )
+    grype.chmod(0o755)
+    done = _seaway("ci", "run", cwd=setup.app.path, path=str(bin_dir))
+    assert done.returncode == 0, done.stdout + done.stderr
+    digest = oci_registry.run("digest", f"{setup.image}:{setup.app.git('rev-parse', 'HEAD')[:12]}")
+    argv, insecure = json.loads(calls.read_text())
+    assert argv == [f"registry:{setup.image}@{digest}", "-o", "json"]
+    assert insecure == "true"
+    output = " ".join(done.stdout.split())
+    assert f"[..] scan: fail on high: grype ({grype})" in output
+    assert "supplied report" not in output

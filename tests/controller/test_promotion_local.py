@@ -271,14 +271,6 @@ async def test_why_tells_the_soak_time_left(auto_world: World) -> None:
 async def test_auto_promotion_stops_at_a_failed_check(tmp_path: Path) -> None:
     w = World(tmp_path, {"promotion": "auto"}, CRASH, [])
     await w.start()
-    import asyncio
-    async def watchdog() -> None:
-        await asyncio.sleep(45)
-        with open("/tmp/c_tasks.txt", "w") as f:
-            for t in asyncio.all_tasks():
-                print("TASK", t.get_name(), file=f)
-                t.print_stack(limit=12, file=f)
-    dog = asyncio.create_task(watchdog())
     try:
         await w.reconcile("dev", "staging", "prod")
         w.later(minutes=1)

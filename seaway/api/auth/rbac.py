@@ -262,6 +262,11 @@ class Enforcer:
             False, None, reason=f"no rule allows {action} on {resource} {obj} (default deny)"
         )
 
+    def roles(self, subject: str, groups: Iterable[str] = ()) -> tuple[str, ...]:
+        """The roles the subject holds, directly or through its groups (approvals count them)."""
+        starts = [subject, *groups]
+        return tuple(sorted(name for name, _ in self._holders(starts) if name not in starts))
+
     def _holders(self, starts: Sequence[str]) -> Iterator[tuple[str, tuple[str, ...]]]:
         """Each subject and role reachable from `starts`, with the path to it, breadth first;
         a cycle of roles ends where it closes."""

@@ -14,10 +14,13 @@ from seaway.api.http.context import ApiContext
 from seaway.api.http.deps import Authed
 from seaway.api.http.schemas import Health, errors
 from seaway.api.http.session import session_router, token_router
+from seaway.api.ui.mount import PUBLIC_ROUTES as UI_PUBLIC_ROUTES
+from seaway.api.ui.mount import mount as mount_ui
 
 # Routes reachable without credentials; a test checks that every other route refuses them.
-PUBLIC_ROUTES = frozenset(
-    {("GET", "/healthz"), ("POST", "/api/v1/session"), ("POST", "/api/webhook")}
+PUBLIC_ROUTES = (
+    frozenset({("GET", "/healthz"), ("POST", "/api/v1/session"), ("POST", "/api/webhook")})
+    | UI_PUBLIC_ROUTES
 )
 
 
@@ -37,6 +40,7 @@ def create_app(ctx: ApiContext) -> FastAPI:
     api.include_router(session_router)
     api.include_router(token_router)
     api.include_router(webhooks.router)
+    mount_ui(api)
 
     @api.get("/healthz", tags=["health"], summary="Whether the server answers")
     async def healthz() -> Health:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from seaway.api.auth import Access, Enforcer
 from seaway.api.webhook.secrets import WebhookSecrets
 from seaway.controller.loop import Controller
+from seaway.controller.promotion import PromotionLoop
 from seaway.controller.rollout_ops import RolloutTarget
 from seaway.controller.stored import AppStore
 from seaway.notify.events import Hub
@@ -26,6 +27,8 @@ class ApiContext:
     rollouts: RolloutTarget | None = None
     # The session cookie gets `Secure` when the server is reached over https.
     secure_cookie: bool = False
+    # The stage pipelines the controller promotes through; None: the UI shows no pipeline.
+    promotions: PromotionLoop | None = None
 
     @property
     def apps(self) -> AppStore:

@@ -7,6 +7,7 @@ is added here, so the engine's diff and health read local objects exactly as clu
 
 from __future__ import annotations
 
+import base64
 import copy
 import datetime as dt
 import uuid
@@ -87,11 +88,27 @@ def _content(obj: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
 
 
+def _fold_string_data(obj: dict[str, Any]) -> None:
+    """A Secret's stringData is write-only: the API server merges it into data and never stores
+    it. Kept as given, it would be a plain-text value every reader of the object sees."""
+    if obj.get("kind") != "Secret" or obj.get("apiVersion") != "v1":
+        return
+    string_data = obj.pop("stringData", None)
+    if isinstance(string_data, dict) and string_data:
+        data = obj.get("data")
+        data = dict(data) if isinstance(data, dict) else {}
+        for key, value in string_data.items():
+            text = "" if value is None else str(value)
+            data[key] = base64.b64encode(text.encode()).decode()
+        obj["data"] = data
+
+
 def merge_apply(
     applied: Mapping[str, Any], current: Mapping[str, Any] | None, resource_version: int
 ) -> dict[str, Any]:
     """The object as stored after applying `applied` over `current`."""
     out = copy.deepcopy(dict(applied))
+    _fold_string_data(out)
     meta = out.setdefault("metadata", {})
     old_meta = dict((current or {}).get("metadata") or {})
     generation = int(old_meta.get("generation", 0))

@@ -54,6 +54,8 @@ class WriteBack:
     dry_run: bool = False
     attempts: int = 5
     backoff: float = 0.5
+    # Push to this new branch instead (a pull request's head); never retried.
+    push_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class Outcome:
     message: str
     commit: str | None
     attempts: int
+    # Where the commit went: the branch, or `push_to`.
+    branch: str = ""
 
     @property
     def changed(self) -> bool:
@@ -93,8 +97,20 @@ def write_back(request: WriteBack, *, before_push: Callable[[int], None] | None 
         request.attempts,
         request.backoff,
     )
-    pushed = edit_and_push(target, edit, dry_run=request.dry_run, before_push=before_push)
-    return Outcome(pushed.edited.result, pushed.edited.message, pushed.commit, pushed.attempts)
+    pushed = edit_and_push(
+        target,
+        edit,
+        dry_run=request.dry_run,
+        before_push=before_push,
+        push_to=request.push_to,
+    )
+    return Outcome(
+        pushed.edited.result,
+        pushed.edited.message,
+        pushed.commit,
+        pushed.attempts,
+        pushed.branch,
+    )
 
 
 @dataclass(frozen=True)
