@@ -237,6 +237,10 @@ class ControlPlane:
                 "--use-service-account-credentials=false",
                 f"--service-cluster-ip-range={SERVICE_CIDR}",
                 "--profiling=false",
+                # KWOK's fast stages send no node heartbeat, so the node's status is refreshed only
+                # about once a minute; with the default 50 s grace the node lifecycle controller
+                # keeps flipping the node NotReady and marks every pod on it not Ready for good.
+                "--node-monitor-grace-period=24h",
             ],
         )
 
@@ -281,8 +285,8 @@ class ControlPlane:
                 },
             },
             "status": {
-                "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "110"},
-                "capacity": {"cpu": "32", "memory": "256Gi", "pods": "110"},
+                "allocatable": {"cpu": "32", "memory": "256Gi", "pods": "2000"},
+                "capacity": {"cpu": "32", "memory": "256Gi", "pods": "2000"},
             },
         }
         self.request("POST", "/api/v1/nodes", node)

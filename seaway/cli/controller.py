@@ -70,6 +70,14 @@ def controller(
             "(main, seaway-pipeline.yaml); repeat for more",
         ),
     ] = None,
+    sealing_keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--sealing-keys",
+            help="key store (seaway secret keygen --dir) that SealedSecrets are opened with at "
+            "sync (<data-dir>/sealing-keys)",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the reconcile loop: make the target match Git for every Application."""
@@ -86,6 +94,7 @@ def controller(
         insecure_registries=tuple(insecure_registry or ()),
         image_poll_interval=image_poll_interval,
         pipelines=tuple(pipeline or ()),
+        sealing_keys=sealing_keys,
     )
     if backend is Backend.LOCAL:
         if not apps:

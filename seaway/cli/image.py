@@ -232,7 +232,8 @@ def set_image(
         if stage is not None:
             place = _stage_place(pipeline, app_or_path, stage)
         elif app_or_path.endswith((".yaml", ".yml", ".json")) and Path(app_or_path).is_file():
-            place = _Place(*_from_application(Path(app_or_path)))
+            repo_url, app_path, app_branch = _from_application(Path(app_or_path))
+            place = _Place(repo_url, app_branch, app_path)
         if pr and place.pull_request is None:
             raise BadInputError(
                 "--pr needs --stage and a pipeline whose spec.pullRequest says where to open it"

@@ -17,8 +17,10 @@ import typer
 from rich.console import Console
 
 from seaway.api.auth.rbac import Enforcer, PolicyError, parse_policy
+from seaway.cli import pipeline_remote
 from seaway.cli.kube import DEFAULT_NAMESPACE, Context, Kubeconfig, Namespace, err, run
 from seaway.cli.pipeline import (
+    PIPELINE_ENV,
     Backend,
     BackendOption,
     DataDirOption,
@@ -29,6 +31,7 @@ from seaway.cli.pipeline import (
     gate_lines,
     open_world,
 )
+from seaway.cli.remote import Server, Token
 from seaway.controller.promotion import ManualOutcome, approve_and_promote
 from seaway.controller.stages import PipelineError
 from seaway.model.pipeline import Stage
@@ -131,10 +134,19 @@ def _report(outcome: ManualOutcome, user: str, rights: Rights) -> int:
     return HELD_EXIT
 
 
+def _remote(server: str, token: str | None, app: str, to: str) -> None:
+    code, said, held = pipeline_remote.promote(server, token, app, to)
+    out.print(said)
+    if held:
+        err.print(held, highlight=False, markup=False)
+    if code:
+        raise typer.Exit(code)
+
+
 def promote_command(
     app: Annotated[str, typer.Argument(help="The pipeline, or an app one of its stages deploys.")],
     to: Annotated[str, typer.Option("--to", help="The stage to promote into.")],
-    pipeline: PipelineOption,
+    pipeline: PipelineOption = "",
     as_user: Annotated[
         str | None,
         typer.Option("--as", envvar=USER_ENV, help="Who approves (default: the login name)."),
@@ -152,13 +164,21 @@ def promote_command(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
     """Approve the release waiting at a stage and promote it once its policy is met.
 
     The approval is recorded as --as (or SEAWAY_USER) with the roles policy.csv gives them;
     the promotion is a commit to the stage's branch (or a pull request), with the approvers
     as trailers. Sync windows, health, analysis and soak time hold it as they hold automation.
+    With --server the server's controller does it, as the logged-in user with their roles.
     """
+    if server:
+        _remote(server, token, app, to)
+        return
+    if not pipeline:
+        raise fail(f"say where the pipeline is: --pipeline REPO or {PIPELINE_ENV}", 2)
     user = _user(as_user)
     groups = list(group or [])
     text, source = _policy(policy)

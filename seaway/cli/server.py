@@ -16,9 +16,11 @@ from seaway.api.webhook.secrets import WebhookConfigError, load_secrets
 from seaway.cli.controller import Backend
 from seaway.cli.kube import DEFAULT_NAMESPACE, Context, Kubeconfig, Namespace, connect, err, run
 from seaway.controller.loop import Controller
+from seaway.controller.promotion import promotion_loop
 from seaway.controller.service import Settings, default_data_dir, serve, serve_local
 from seaway.notify.config import NotifyConfigError
 from seaway.notify.events import default_hub
+from seaway.source import RepoCache
 
 BAD_INPUT_EXIT = 2
 
@@ -75,6 +77,17 @@ def server(
     notifications: Annotated[
         Path | None, typer.Option(help="YAML of notification destinations and subscriptions")
     ] = None,
+    pipeline: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--pipeline",
+            help="a stage pipeline to promote through (approvals come over the API): "
+            "REPO[#BRANCH[:PATH]]; repeat for more",
+        ),
+    ] = None,
+    promotion_interval: Annotated[
+        float, typer.Option(help="seconds between two rounds of the pipelines' gates")
+    ] = 10.0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Run the controller and its HTTP API in one process, until SIGINT or SIGTERM."""
@@ -100,6 +113,14 @@ def server(
     settings = Settings(namespace=namespace, interval=interval, workers=workers)
 
     async def main(controller: Controller, stop: asyncio.Event) -> None:
+        # The promotion loop runs beside the API, which approvals and the UI go through.
+        promotions = promotion_loop(
+            controller.apps,
+            RepoCache(where / "repos"),
+            where / "seaway.db",
+            tuple(pipeline or ()),
+            promotion_interval,
+        )
         api = ApiServer(
             controller,
             access,
@@ -110,6 +131,8 @@ def server(
             notifications=notify,
             # The process's hub: rollouts, promotion and gates publish there with `emit`.
             hub=default_hub,
+            promotions=promotions,
+            background=[promotions.run] if promotions is not None else [],
         )
         await api.start()
         err.print(Text(f"seaway server: listening on {api.url} ({backend.value} backend)"))

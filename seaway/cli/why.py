@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from seaway.cli import pipeline_remote
 from seaway.cli.kube import DEFAULT_NAMESPACE, Context, Kubeconfig, Namespace, run
 from seaway.cli.pipeline import (
+    PIPELINE_ENV,
     Backend,
     BackendOption,
     DataDirOption,
@@ -24,7 +26,9 @@ from seaway.cli.pipeline import (
     open_world,
     stamp,
 )
-from seaway.controller.stages import PipelineError, last_change, read_stage, report
+from seaway.cli.remote import Server, Token
+from seaway.controller.pipelines import origin
+from seaway.controller.stages import PipelineError, read_stage, report
 from seaway.model.pipeline import Stage
 from seaway.promote.writeback import BadInputError, WriteBackError
 from seaway.source import SourceError
@@ -34,25 +38,19 @@ out = Console(highlight=False, soft_wrap=True, markup=False)
 
 async def _origin(world: World, stage: Stage, key: str, revision: str) -> str:
     """Where what the stage runs came from: the promotion that brought it, else the commit."""
-    name = world.loaded.pipeline.name
-    for record in world.reader.store.promotions(name, stage.name):
-        if record.release == key:
-            how = "automatically" if record.automatic else f"by {record.by}"
-            approved = f", approved by {', '.join(record.approvers)}" if record.approvers else ""
-            where = record.pull_request or f"commit {(record.commit or '')[:12]}"
-            return (
-                f"  since {stamp(record.at)}: promoted from {record.source} {how}{approved} "
-                f"({where})"
-            )
-    change = await asyncio.to_thread(
-        last_change, world.reader.repos, world.loaded.url, revision, stage.folder
-    )
-    if change is None:
+    found = await origin(world.reader, world.loaded, stage, key, revision)
+    if found is None:
         return "  where it came from is unknown (no commit touched its folder)"
-    return (
-        f"  since {stamp(change.at)}: commit {change.commit[:12]} by {change.author}: "
-        f"{change.subject}"
-    )
+    record = found.promotion
+    if record is not None:
+        how = "automatically" if record.automatic else f"by {record.by}"
+        approved = f", approved by {', '.join(record.approvers)}" if record.approvers else ""
+        where = record.pull_request or f"commit {(record.commit or '')[:12]}"
+        return (
+            f"  since {stamp(record.at)}: promoted from {record.source} {how}{approved} ({where})"
+        )
+    at = stamp(found.at) if found.at is not None else "an unknown time"
+    return f"  since {at}: commit {found.commit[:12]} by {found.author}: {found.subject}"
 
 
 async def _stage_lines(world: World, stage: Stage, now: dt.datetime) -> list[str]:
@@ -79,7 +77,7 @@ async def _stage_lines(world: World, stage: Stage, now: dt.datetime) -> list[str
 
 def why_command(
     app: Annotated[str, typer.Argument(help="The pipeline, or an app one of its stages deploys.")],
-    pipeline: PipelineOption,
+    pipeline: PipelineOption = "",
     stage: Annotated[
         str | None, typer.Option("--stage", help="Only this stage (default: every stage).")
     ] = None,
@@ -89,8 +87,16 @@ def why_command(
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = DEFAULT_NAMESPACE,
+    server: Server = None,
+    token: Token = None,
 ) -> None:
-    """Say why a stage runs what it runs and what holds the next promotion."""
+    """Say why a stage runs what it runs and what holds the next promotion (with --server, as
+    the server's controller sees it)."""
+    if server:
+        out.print("\n".join(pipeline_remote.why(server, token, app, stage)))
+        return
+    if not pipeline:
+        raise fail(f"say where the pipeline is: --pipeline REPO or {PIPELINE_ENV}", 2)
 
     async def go() -> list[str]:
         async with open_world(

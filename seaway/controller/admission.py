@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +31,23 @@ from seaway.gates.attest import (
     ImageRef,
     Policy,
     RegistryAttestations,
+    Verdict,
     read_policy,
     verify,
 )
 from seaway.gates.images import ImageUse, images_in
 from seaway.model import Application, AppProject
+from seaway.notify import Hub, Trigger, emit
 from seaway.registry import RegistryClient, RegistryError, parse_reference
 
 POLICY_ANNOTATION = "seaway.dev/attestation-policy"
 STAGE_ANNOTATION = "seaway.dev/attestation-stage"
+GATE_REFUSED_EVENT = "gate.refused"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+class VerdictError(Exception):
+    """No verdict: the policy or the image cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,9 @@ class Admission:
     insecure_registries: Collection[str] = ()
     # Attestations kept as files (`seaway attest --store`), read besides the registry's.
     store: Path | None = None
+    # Where refusals are published (None: the process's hub).
+    hub: Hub | None = None
+    _told: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
     async def check(
         self, app: Application, project: AppProject, objects: Sequence[dict[str, Any]]
@@ -77,27 +87,64 @@ class Admission:
         wanted = requirements(app, project)
         if not wanted:
             return []
-        return await asyncio.to_thread(self._check, wanted, images_in(objects))
+        refusals = await asyncio.to_thread(self._check, wanted, images_in(objects))
+        self._announce(app, refusals)
+        return [message for _, message in refusals]
 
-    def _check(self, wanted: list[Requirement], uses: list[ImageUse]) -> list[str]:
+    def _announce(self, app: Application, refusals: list[tuple[str, str]]) -> None:
+        """on-gate-refused, once per app, image and reason: a refused app is checked again at
+        every reconcile, and people want one message, not one a minute."""
+        for image, message in refusals:
+            key = (app.metadata.name, image, message)
+            if key in self._told:
+                continue
+            self._told.add(key)
+            emit(
+                GATE_REFUSED_EVENT,
+                app.metadata.name,
+                trigger=Trigger.GATE_REFUSED,
+                message=message,
+                hub=self.hub,
+                project=app.spec.project_name or "default",
+                image=image,
+                gate="admission",
+            )
+
+    def _check(self, wanted: list[Requirement], uses: list[ImageUse]) -> list[tuple[str, str]]:
+        """(image, why) per refusal; the image is "" where no image was looked at."""
         refusals = []
         try:
             client = RegistryClient(insecure=self.insecure_registries)
         except RegistryError as exc:
-            return [f"no image can be verified: {exc}"]
+            return [("", f"no image can be verified: {exc}")]
         # One client per check: its connections and tokens live no longer than the reconcile.
         with client:
             for requirement in wanted:
                 try:
                     policy, stage = self._policy(requirement)
                 except AttestError as exc:
-                    refusals.append(f"attestation policy of {requirement.owner}: {exc}")
+                    refusals.append(("", f"attestation policy of {requirement.owner}: {exc}"))
                     continue
                 for use in _unique(uses):
                     problem = self._refusal(client, use, policy, stage)
                     if problem:
-                        refusals.append(problem)
+                        refusals.append((use.image, problem))
         return refusals
+
+    def verdict(self, image: str, policy: str, stage: str = "") -> Verdict:
+        """The verdict for one image against a named policy, as a sync would judge it: what is
+        present, what is missing, which signatures fail (blocking: call in a thread). Raises
+        VerdictError for a bad policy name or stage, or an image that cannot be read."""
+        try:
+            chosen, stage = self._policy(Requirement(policy, stage, "the request"))
+            with RegistryClient(insecure=self.insecure_registries) as client:
+                pinned = _pinned(client, image)
+                found = RegistryAttestations(client).load(pinned)
+            if self.store is not None:
+                found += AttestationStore(self.store).load(pinned)
+        except (AttestError, RegistryError, ValueError) as exc:
+            raise VerdictError(str(exc)) from exc
+        return verify(pinned, found, chosen, stage)
 
     def _policy(self, requirement: Requirement) -> tuple[Policy, str]:
         name = requirement.policy

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from seaway.cluster.backend import ClusterBackend
 from seaway.controller.rollout_fields import rollout_ignore_rules
+from seaway.controller.sealed import SealedSecretError, SealedSecrets
 from seaway.diff import IgnoreRule, ObjectDiff, diff
 from seaway.health import HealthResult, aggregate, assess
 from seaway.model import Application, AppProject, check_application, permits_resource
@@ -136,6 +137,8 @@ class Comparer:
     exact: bool = True
     # Refuses images without the attestations a policy requires; None checks nothing.
     admission: ImageAdmission | None = None
+    # Opens the app's SealedSecrets into Secrets (controller/sealed.py); None opens none.
+    sealed: SealedSecrets | None = None
     _resolved: dict[tuple[str, str], tuple[str, float]] = field(default_factory=dict)
 
     async def _resolve(self, url: str, wanted: str, refresh: bool) -> str:
@@ -178,6 +181,13 @@ class Comparer:
             desired, comparison.hooks = _split_hooks(rendered)
         except (SourceError, AnnotationError) as exc:
             return _fail(comparison, ApplicationConditionType.COMPARISON_ERROR, str(exc))
+        if self.sealed is not None:
+            try:
+                desired = await self.sealed.open_all(self.backend, app, desired)
+                comparison.hooks = await self.sealed.open_all(self.backend, app, comparison.hooks)
+            except SealedSecretError as exc:
+                # Like a broken render: nothing of the app is applied or pruned.
+                return _fail(comparison, ApplicationConditionType.COMPARISON_ERROR, str(exc))
 
         try:
             desired = await self._place(app, desired)

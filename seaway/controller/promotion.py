@@ -30,6 +30,7 @@ from seaway.controller.stages import (
 )
 from seaway.controller.stored import AppStore
 from seaway.model.pipeline import Stage
+from seaway.notify import Hub, Trigger, emit
 from seaway.promote.gate import Approver, HoldKind, approval_policy, counted, judge
 from seaway.promote.promotion import PromotionRequest, promote
 from seaway.promote.writeback.errors import WriteBackError
@@ -46,6 +47,7 @@ from seaway.store.promotions import (
 log = logging.getLogger("seaway.controller.promotion")
 
 AUTOMATIC_USER = "seaway"
+PROMOTION_WAITING_EVENT = "promotion.waiting"
 
 
 def _now() -> dt.datetime:
@@ -129,6 +131,9 @@ class PromotionLoop:
     sources: list[PipelineSource]
     interval: float = 10.0
     clock: Callable[[], dt.datetime] = _now
+    # Where on-promotion-waiting is published (None: the process's hub).
+    hub: Hub | None = None
+    _announced: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
     @property
     def reader(self) -> StageReader:
@@ -177,7 +182,32 @@ class PromotionLoop:
             self.reader.store.stop(StopRecord(name, target.name, release.key, reason, now))
             log.warning("pipeline %s stopped before %s: %s", name, target.name, reason)
             return StepResult(name, target.name, "stopped", reason)
+        if any(h.kind is HoldKind.APPROVAL for h in verdict.holds):
+            self._announce(rep)
         return StepResult(name, target.name, "held", "; ".join(h.message for h in verdict.holds))
+
+    def _announce(self, rep: StageReport) -> None:
+        """on-promotion-waiting, once per release and stage (the loop sees it every round)."""
+        release = rep.source_release.release
+        if release is None:
+            return
+        key = (rep.loaded.pipeline.name, rep.target.name, release.key)
+        if key in self._announced:
+            return
+        self._announced.add(key)
+        holds = "; ".join(h.message for h in rep.verdict.holds)
+        emit(
+            PROMOTION_WAITING_EVENT,
+            rep.target.apps[0] if rep.target.apps else rep.loaded.pipeline.name,
+            trigger=Trigger.PROMOTION_WAITING,
+            message=f"{release.label} waits for approval to enter {rep.target.name}: {holds}",
+            hub=self.hub,
+            revision=rep.source_release.revision,
+            pipeline=rep.loaded.pipeline.name,
+            stage=rep.target.name,
+            source=rep.source.name,
+            release=release.label,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         try:

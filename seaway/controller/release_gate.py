@@ -9,9 +9,10 @@ signing; the message names the image and what is missing.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from seaway.controller.admission import GATE_REFUSED_EVENT
 from seaway.gates.attest import (
     AttestationStore,
     AttestError,
@@ -22,6 +23,7 @@ from seaway.gates.attest import (
     verify,
 )
 from seaway.model.pipeline import Stage
+from seaway.notify import Hub, Trigger, emit
 from seaway.promote.gate import Hold, HoldKind
 from seaway.promote.release import Release
 from seaway.registry import RegistryClient, RegistryError, parse_reference
@@ -32,6 +34,10 @@ class AttestationGate:
     policy_dir: Path | None = None
     insecure_registries: Collection[str] = ()
     store: Path | None = None
+    # Where refusals are published (None: the process's hub); each once per stage, image and
+    # reason, though the loop judges the gate every round.
+    hub: Hub | None = None
+    _told: set[tuple[str, str, str]] = field(default_factory=set, repr=False, compare=False)
 
     def holds(self, target: Stage, release: Release) -> tuple[Hold, ...]:
         """What the release lacks to enter `target` (blocking: call in a thread)."""
@@ -52,7 +58,24 @@ class AttestationGate:
                 problem = self._problem(client, str(image), policy, stage)
                 if problem:
                     holds.append(Hold(HoldKind.GATE, problem))
+                    self._announce(target, str(image), problem)
         return tuple(holds)
+
+    def _announce(self, target: Stage, image: str, problem: str) -> None:
+        key = (target.name, image, problem)
+        if key in self._told:
+            return
+        self._told.add(key)
+        emit(
+            GATE_REFUSED_EVENT,
+            target.apps[0] if target.apps else target.name,
+            trigger=Trigger.GATE_REFUSED,
+            message=problem,
+            hub=self.hub,
+            image=image,
+            stage=target.name,
+            gate="promotion",
+        )
 
     def _policy(self, name: str, target: Stage) -> tuple[Policy, str]:
         if self.policy_dir is None:

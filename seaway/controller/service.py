@@ -26,6 +26,7 @@ from seaway.controller.loop import Controller
 from seaway.controller.promotion import promotion_loop
 from seaway.controller.reconcile import Reconciler
 from seaway.controller.release_gate import AttestationGate
+from seaway.controller.sealed import SealedSecrets
 from seaway.controller.stored import AppStore
 from seaway.model import ManifestError, load_documents
 from seaway.rollout.analysis.providers import Providers, RouterProvider
@@ -62,6 +63,12 @@ class Settings:
     # two rounds of their gates.
     pipelines: tuple[str, ...] = ()
     promotion_interval: float = 10.0
+    # The sealing key store SealedSecrets are opened with (controller/sealed.py); None is
+    # `<data dir>/sealing-keys`.
+    sealing_keys: Path | None = None
+
+    def sealed(self, data_dir: Path, *, defer_when_served: bool) -> SealedSecrets:
+        return SealedSecrets(self.sealing_keys or data_dir / "sealing-keys", defer_when_served)
 
     def admission(self) -> Admission:
         return Admission(
@@ -83,6 +90,7 @@ def build(rest: KubeRest, settings: Settings) -> Controller:
         RenderCache(max_entries=settings.render_cache),
         revision_ttl=settings.interval,
         admission=settings.admission(),
+        sealed=settings.sealed(default_data_dir(), defer_when_served=True),
     )
     reconciler = Reconciler(backend, comparer, step_timeout=settings.step_timeout)
     apps_cache = ClusterCache(rest, selector=None, namespace=settings.namespace)
@@ -149,6 +157,7 @@ async def build_local(
         RenderCache(max_entries=settings.render_cache),
         revision_ttl=settings.interval,
         admission=settings.admission(),
+        sealed=settings.sealed(data_dir, defer_when_served=False),
     )
     reconciler = Reconciler(backend, comparer, step_timeout=settings.step_timeout)
     apps = FileApps(store, app_paths)

@@ -11,7 +11,6 @@ goes back to stable, within one pass.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -394,5 +393,8 @@ async def _cancel(run: _Run, *, terminate: bool = False) -> None:
         run.runner.terminate()
     else:
         task.cancel()
-    with contextlib.suppress(asyncio.CancelledError, Exception):
-        await task
+    # asyncio.wait, not `await task` in suppress(CancelledError): that would also swallow a
+    # cancellation of the driver itself. The run's own error was handled when it ended.
+    await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()

@@ -14,7 +14,7 @@ from typing import Any
 import httpx2
 import yaml
 
-from seaway.api.auth import Access, Enforcer
+from seaway.api.auth import Access, Enforcer, LoginLimiter
 from seaway.api.auth.store import InitialPassword
 from seaway.api.server import ApiServer
 from seaway.api.webhook.secrets import WebhookSecrets
@@ -158,6 +158,7 @@ async def live_server(
     webhooks: WebhookSecrets | None = None,
     notifications: NotifyConfig | None = None,
     apps: tuple[tuple[str, str], ...] = (("web-a", "team-a"), ("web-b", "team-b")),
+    limiter: LoginLimiter | None = None,
 ) -> AsyncIterator[Live]:
     upstream = Upstream(tmp_path / "upstream")
     upstream.commit({"app/config.yaml": configmap("settings", version="v1")}, "v1")
@@ -174,7 +175,7 @@ async def live_server(
     control = await build_local(data_dir, [apps_dir], Settings(interval=3600.0), tick=0.1)
     control.controller.reconciler.poll_interval = 0.1
     control.apps.load(force=True)
-    access = Access(data_dir)
+    access = Access(data_dir, limiter=limiter)
 
     async def reload(stop: asyncio.Event) -> None:
         await watch_files(control.apps, stop, every=0.5)

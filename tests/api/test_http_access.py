@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from seaway.api.auth import Outcome, parse_policy
+from seaway.api.auth import LimitPolicy, LoginLimiter, Outcome, parse_policy
 from seaway.api.auth.rbac import Enforcer
 from seaway.api.http.app import PUBLIC_ROUTES
 from tests.api.live import USER_PASSWORD, live_server
@@ -164,7 +164,10 @@ async def test_session_cookie_login_and_logout(tmp_path: Path) -> None:
 
 
 async def test_login_is_rate_limited(tmp_path: Path) -> None:
-    async with live_server(tmp_path) as live:
+    # A delay far longer than the test: on a loaded machine the default first delay (1 s) can
+    # pass between two requests, and the test is about the limit, not about its length.
+    limiter = LoginLimiter(LimitPolicy(base_delay_seconds=600.0))
+    async with live_server(tmp_path, limiter=limiter) as live:
         async with live.client() as client:
             codes = []
             for _ in range(6):

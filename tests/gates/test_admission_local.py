@@ -10,6 +10,7 @@ checked too.
 from __future__ import annotations
 
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -134,8 +135,11 @@ def _sync_errors(status: dict[str, Any]) -> list[str]:
 
 
 async def test_unattested_image_is_refused_until_attested(world: World) -> None:
-    digest = world.registry.push_image("shop/api", "1.0.0")
-    image = f"{world.registry.host}/shop/api:1.0.0"
+    # A repository of its own: the registry is shared by the session, and another test may have
+    # attested the same image bytes under another name with another key.
+    repository = f"shop/api-{uuid.uuid4().hex[:6]}"
+    digest = world.registry.push_image(repository, "1.0.0")
+    image = f"{world.registry.host}/{repository}:1.0.0"
     world.repo.commit({"api/deploy.yaml": _deployment("api", image)})
     app = _application("api", world.repo, {"seaway.dev/attestation-policy": "dev"})
     (world.apps / "api.yaml").write_text(yaml.safe_dump(app))
@@ -158,14 +162,14 @@ async def test_unattested_image_is_refused_until_attested(world: World) -> None:
     )
 
     # A failing test run is attested: still refused, and the message says why.
-    world.attest(f"{world.registry.host}/shop/api@{digest}", passed=False)
+    world.attest(f"{world.registry.host}/{repository}@{digest}", passed=False)
     failing = await world.reconcile("api")
     assert failing.synced is None
     [message] = _sync_errors(failing.status)
     assert "test-result attestation" in message
     assert "does not pass: passed is false" in message
 
-    world.attest(f"{world.registry.host}/shop/api@{digest}")
+    world.attest(f"{world.registry.host}/{repository}@{digest}")
     synced = await world.reconcile("api")
     assert synced.synced is not None
     assert _sync_errors(synced.status) == []

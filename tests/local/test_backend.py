@@ -279,3 +279,24 @@ async def test_a_clean_stop_leaves_no_replica_to_adopt(tmp_path: Path) -> None:
         assert again.state.replicas() == []
     finally:
         again.state.close()
+
+
+async def test_close_ends_the_runtime_when_a_change_wakes_it_at_that_moment(
+    tmp_path: Path,
+) -> None:
+    """A change (here an apply; with replicas running, each probe result) wakes the runtime
+    loop just as close() cancels it. On Python 3.11 asyncio.wait_for lost that cancellation:
+    the loop ran on and close() waited for it for ever (the rollout bench hung so)."""
+    backend = LocalBackend(tmp_path / "data", tick=60)
+    await backend.start()
+    for _ in range(10):
+        # The loop's first pass (nothing to run) ends; it waits for a change or the tick.
+        await asyncio.sleep(0)
+    await backend.apply(SERVICE)
+    closing = asyncio.create_task(backend.close())
+    done, _ = await asyncio.wait({closing}, timeout=30)
+    if not done:
+        closing.cancel()  # close() awaits the loop: this cancels the loop once more
+        await asyncio.wait({closing})
+        pytest.fail("close() still waited for the runtime loop after 30 s")
+    closing.result()

@@ -1,8 +1,9 @@
 """The secret-leak sweep: no secret value ever appears in logs, diffs, the API or CLI output.
 
-A sealed secret and a plain Secret with distinctive values go through an app on the local
-backend behind a real server (tests/api/live.py: the controller and the HTTP API on uvicorn):
-sync, a drift of the live Secret to another value, a refresh. Every answer of the API's
+A sealed secret (opened by the controller at sync) and a plain Secret with distinctive values go
+through an app on the local backend behind a real server (tests/api/live.py: the controller and
+the HTTP API on uvicorn): sync, a drift of the live Secret to another value, a refresh, then a
+tampered SealedSecret the controller refuses to open. Every answer of the API's
 application routes, the output of `seaway app get -o yaml`, `seaway app diff` and `seaway app
 list` run as real processes against that server, and every log record and byte written to
 stdout/stderr of the test process are scanned for each value, as written and base64-encoded
@@ -12,6 +13,7 @@ stdout/stderr of the test process are scanned for each value, as written and bas
 from __future__ import annotations
 
 import base64
+import copy
 import logging
 import os
 import subprocess
@@ -26,7 +28,7 @@ import yaml
 
 from seaway.cluster.local.objects import managed_fields
 from seaway.diff import diff
-from seaway.secrets import generate_sealing_key, seal
+from seaway.secrets import KeyStore, seal
 from tests.api.live import Live, live_server, revision_of, sync_of
 
 pytestmark = pytest.mark.anyio
@@ -81,8 +83,9 @@ def _secret() -> dict[str, Any]:
     }
 
 
-def _sealed() -> dict[str, Any]:
-    key = generate_sealing_key(2048)
+def _sealed(keys: Path) -> dict[str, Any]:
+    # In the controller's key store (<data dir>/sealing-keys): the controller opens it at sync.
+    key = KeyStore(keys).generate(2048).key
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -110,7 +113,9 @@ async def _api(sweep: Sweep, live: Live, token: str, when: str) -> dict[str, Any
     async with live.client(token) as api:
         for route in ("", "/shop", "/shop/resource-tree", "/shop/diff", "/shop/history"):
             answer = await api.get(f"/api/v1/applications{route}")
-            assert answer.status_code == 200, answer.text
+            # A comparison that could not finish has no diff to give: 409, its reason as text.
+            refused = when == "refused" and route == "/shop/diff"
+            assert answer.status_code == (409 if refused else 200), answer.text
             sweep.add(f"GET applications{route} ({when})", answer.text)
             got[route] = answer.json()
         answer = await api.get("/api/v1/events", params={"app": "shop"})
@@ -119,10 +124,8 @@ async def _api(sweep: Sweep, live: Live, token: str, when: str) -> dict[str, Any
 
 
 def _synced(status: dict[str, Any]) -> bool:
-    # The SealedSecret is stored, not run, on the local backend (no controller opens it there):
-    # it is Degraded, so the sync operation ends Failed once everything is applied.
     phase = (status.get("operationState") or {}).get("phase")
-    return phase in {"Succeeded", "Failed"} and sync_of(status) == "Synced"
+    return phase == "Succeeded" and sync_of(status) == "Synced"
 
 
 async def test_no_secret_value_leaks(
@@ -132,10 +135,11 @@ async def test_no_secret_value_leaks(
     sweep = Sweep()
     async with live_server(tmp_path, apps=(("shop", "team-a"),)) as live:
         token = await live.login("admin")
+        sealed = _sealed(live.data_dir / "sealing-keys")
         commit = live.upstream.commit(
             {
                 "app/secret.yaml": yaml.safe_dump(_secret()),
-                "app/sealed.yaml": yaml.safe_dump(_sealed()),
+                "app/sealed.yaml": yaml.safe_dump(sealed),
             },
             "secrets",
         )
@@ -149,14 +153,18 @@ async def test_no_secret_value_leaks(
         sweep.add("GET applications/shop/diff (before sync)", str(before))
         assert "core/Secret/ns-shop/db" in {d["resource"] for d in before["resources"]}
         synced = await _api(sweep, live, token, "synced")
-        kinds = {node["kind"] for node in synced["/shop/resource-tree"]["nodes"]}
-        assert {"Secret", "SealedSecret"} <= kinds
+        names = {(n["kind"], n["name"]) for n in synced["/shop/resource-tree"]["nodes"]}
+        assert {("Secret", "db"), ("Secret", "api")} <= names
+        assert "SealedSecret" not in {kind for kind, _ in names}
 
         # The live Secret is the one place the value must be: the sweep would catch nothing if
         # the app never deployed it.
         live_secret = await live.control.backend.get("v1", "Secret", "db", NAMESPACE)
         assert live_secret is not None
         assert base64.b64decode(live_secret["data"]["password"]).decode() == PLAIN
+        opened = await live.control.backend.get("v1", "Secret", "api", NAMESPACE)
+        assert opened is not None
+        assert base64.b64decode(opened["data"]["key"]).decode() == SEALED
 
         drifted = {**_secret(), "metadata": {"name": "db", "namespace": NAMESPACE}}
         drifted["stringData"] = {"password": DRIFTED}
@@ -175,11 +183,29 @@ async def test_no_secret_value_leaks(
         await _cli(sweep, live, token, "app", "list", "-o", "json")
         await _cli(sweep, live, token, "app", "history", "shop")
 
+        await _tamper(live, token, sealed)
+        await _api(sweep, live, token, "refused")
+        [condition] = live.status("shop")["conditions"]
+        assert condition["message"].startswith("SealedSecret ns-shop/api: spec.encryptedData.key")
+        await _cli(sweep, live, token, "app", "get", "shop", "-o", "json")
+
     sweep.add("log records", "\n".join(record.getMessage() for record in caplog.records))
     captured = capfd.readouterr()
     sweep.add("stdout/stderr of the test process", captured.out + captured.err)
     assert len(caplog.records) > 0
     assert sweep.leaks() == []
+
+
+async def _tamper(live: Live, token: str, sealed: dict[str, Any]) -> None:
+    """Commit `sealed` with one bit of its ciphertext flipped; wait for the refusal."""
+    raw = bytearray(base64.b64decode(sealed["spec"]["encryptedData"]["key"]))
+    raw[-1] ^= 0x01
+    tampered = copy.deepcopy(sealed)
+    tampered["spec"]["encryptedData"]["key"] = base64.b64encode(bytes(raw)).decode()
+    live.upstream.commit({"app/sealed.yaml": yaml.safe_dump(tampered)}, "tampered")
+    async with live.client(token) as api:
+        await api.post("/api/v1/applications/shop/refresh")
+    await live.wait_for("shop", lambda s: sync_of(s) == "Unknown")
 
 
 def test_the_sweep_finds_each_form() -> None:

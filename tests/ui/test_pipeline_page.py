@@ -115,7 +115,8 @@ async def test_approve_a_waiting_promotion_in_the_browser(tmp_path: Path) -> Non
         assert w.tag("prod") == "v2"
         trailers = git(w.remote, "log", "-1", "--format=%(trailers:only,unfold)", "prod")
         assert "Approved-by: admin\nApproved-by: dora" in trailers
-        refusals = access.audit.query(actor="rob", action="promotions.approve")
+        # Not allowed to approve, rob was checked for the right to promote what others approved.
+        refusals = access.audit.query(actor="rob", action="promotions.promote")
         assert [e.outcome for e in refusals] == [Outcome.DENIED]
         [approval] = access.audit.query(actor="dora", action="promotions.approve")
         assert approval.detail["result"].startswith("promoted v2 staging -> prod")

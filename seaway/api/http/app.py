@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 import seaway
-from seaway.api.http import applications, events, rollouts, webhooks
+from seaway.api.http import applications, events, gates, pipelines, rollouts, webhooks
 from seaway.api.http.context import ApiContext
 from seaway.api.http.deps import Authed
 from seaway.api.http.schemas import Health, errors
@@ -28,7 +28,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
     api = FastAPI(
         title="Seaway",
         version=seaway.__version__,
-        description="GitOps continuous delivery: applications, events, sessions, webhooks.",
+        description="GitOps continuous delivery: applications, pipelines, gates, events, sessions, "
+        "webhooks.",
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -37,6 +38,8 @@ def create_app(ctx: ApiContext) -> FastAPI:
     api.include_router(applications.router)
     api.include_router(rollouts.router)
     api.include_router(events.router)
+    api.include_router(pipelines.router)
+    api.include_router(gates.router)
     api.include_router(session_router)
     api.include_router(token_router)
     api.include_router(webhooks.router)

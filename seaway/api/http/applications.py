@@ -1,4 +1,5 @@
-"""/api/v1/applications: list, get, resource tree, diff, history, sync, rollback, refresh.
+"""/api/v1/applications: list, get, resource tree, diff, history, sync, rollback, refresh,
+delete.
 
 Objects in RBAC are `<project>/<app>`, as in Argo CD. A sync or rollback is accepted (202)
 once it is recorded on the app; the controller runs it, and its progress shows in the app's
@@ -29,6 +30,7 @@ from seaway.api.http.schemas import (
     SyncIn,
     errors,
 )
+from seaway.controller.deletion import DeleteRefused, delete_app
 from seaway.controller.events import project_of
 from seaway.controller.operations import (
     OperationRefused,
@@ -206,3 +208,35 @@ async def refresh_app(ctx: Ctx, who: Authed, name: AppName, request: Request) ->
         client=client_of(request),
     )
     return Accepted(app=name, message="refresh requested")
+
+
+@router.delete(
+    "/{name}",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Delete the application (with cascade, its resources too)",
+)
+async def delete_application(
+    ctx: Ctx,
+    who: Authed,
+    name: AppName,
+    request: Request,
+    cascade: Annotated[
+        bool, Query(description="Delete the app's resources too (as Argo CD, the default).")
+    ] = True,
+) -> Accepted:
+    stored = await _app(ctx, who, name, "delete")
+    try:
+        await delete_app(ctx.apps, stored, cascade=cascade)
+    except (DeleteRefused, KeyError) as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    ctx.controller.enqueue(stored.name, refresh=True)
+    ctx.access.audit.record(
+        actor(who),
+        "applications.delete",
+        rbac_object(stored),
+        Outcome.SUCCESS,
+        client=client_of(request),
+        detail={"cascade": str(cascade)},
+    )
+    what = " and its resources" if cascade else " (its resources stay)"
+    return Accepted(app=name, message=f"deletion of {name}{what} requested")

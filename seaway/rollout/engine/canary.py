@@ -119,16 +119,27 @@ def _replica_shape(
     stable_final = replicas - wanted
     # Stable gives up a replica only for a ready canary one, or within maxUnavailable.
     stable = min(replicas, max(stable_final, replicas - unavailable - ready))
-    # Both sets together stay within replicas + maxSurge.
-    room = replicas + surge - stable
+    # Both sets together stay within replicas + maxSurge, counting the stable pods still
+    # running: the target scales up before it scales down, so room freed in this same step
+    # is only taken once those pods are gone.
+    room = replicas + surge - max(stable, work.running(work.stable))
     canary = min(wanted, max(room, ready, 0))
     settled = ready >= wanted and work.running(work.stable) <= stable_final
     return Shape(canary, stable, target, target, settled)
 
 
+def _splits_by_weight(canary: CanaryStrategy) -> bool:
+    """A router that sends each request by weight; the `service` router only points the two
+    Services at their sets, so its weight, like no router's, is the replica ratio."""
+    routing = canary.traffic_routing
+    if routing is None:
+        return False
+    return routing.seaway is None or routing.seaway.router != "service"
+
+
 def shape_at(work: Work, index: int) -> Shape:
     canary = _canary(work)
-    if canary.traffic_routing is not None:
+    if _splits_by_weight(canary):
         return _routed_shape(work, index)
     strategy = _strategy(work)
     if strategy.kind == "rollingUpdate" and strategy.rolling_update is not None:

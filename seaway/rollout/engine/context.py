@@ -213,7 +213,7 @@ class Work:
         if delay > 0 and self.current != self.stable and self.running(self.current) > 0:
             when = self.now + timedelta(seconds=delay)
             self.update(scale_down_at={**self.status.scale_down_at, self.current: when})
-        self.emit("RolloutAborted", text, warning=True)
+        self.emit("RolloutAborted", message, warning=True)
         self.aborted()
 
     def aborted(self) -> None:

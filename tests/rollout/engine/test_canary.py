@@ -174,6 +174,8 @@ def test_failed_analysis_puts_traffic_back_on_stable_in_the_same_decision() -> N
         ("AnalysisRunFailed", True),
         ("RolloutAborted", True),
     ]
+    # The event's reason already says aborted: its message is the cause alone.
+    assert aborted.events[-1].message == "metric error-rate failed: value 0.31"
     health = sim.health()
     assert health.status is HealthStatus.DEGRADED
     assert health.message == "RolloutAborted: metric error-rate failed: value 0.31"
@@ -260,9 +262,11 @@ def test_without_a_router_the_weight_is_a_replica_ratio() -> None:
     assert first.desired.scale == {v1: 4, v2: 1}
     assert "weights are replica ratios: no traffic router" in first.status.message
     sim.ready(v2)
-    # One canary replica ready: stable gives one up, and the canary grows by one.
+    # One canary replica ready: stable gives one up, and once that pod is gone (not in the
+    # same step: the target scales up first) the canary grows by one, never 4 + 2 at once.
     second = sim.step()
-    assert second.desired.scale == {v1: 3, v2: 2}
+    assert second.desired.scale == {v1: 3, v2: 1}
+    assert sim.step().desired.scale == {v1: 3, v2: 2}
     assert sim.step().desired.scale == {v1: 3, v2: 2}  # until the new one is ready
     sim.ready(v2)
     fourth = sim.step()

@@ -6,15 +6,14 @@ after a blue/green promotion) puts every request back on the old version."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from http.server import BaseHTTPRequestHandler
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from seaway.rollout.engine.types import Command, RolloutPhase
+from seaway.rollout.engine.types import Command, RolloutPhase, RolloutStatus
+from tests.rollout.gate import Gate, gate_ref, gate_template, gated_steps
 from tests.rollout.helpers import http_server
 from tests.rollout.local.harness import Harness
 from tests.rollout.local.scenarios import deploy_v1, strategy, two_ports, until_split
@@ -54,19 +53,6 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         await h.close()
 
 
-class Gate:
-    """The HTTP server the analysis asks: `?check=NAME` fails only for the names in `failing`."""
-
-    def __init__(self) -> None:
-        self.failing: set[str] = set()
-        self.asked: list[str] = []
-
-    def __call__(self, request: BaseHTTPRequestHandler, _body: bytes) -> tuple[int, Any]:
-        check = parse_qs(urlsplit(request.path).query).get("check", [""])[0]
-        self.asked.append(check)
-        return 200, {"rate": 0.2 if check in self.failing else 1.0}
-
-
 @pytest.fixture
 def gate() -> Iterator[tuple[Gate, str]]:
     handler = Gate()
@@ -74,29 +60,11 @@ def gate() -> Iterator[tuple[Gate, str]]:
         yield handler, url
 
 
-GATE_TEMPLATE = {
-    "apiVersion": "argoproj.io/v1alpha1",
-    "kind": "AnalysisTemplate",
-    "metadata": {"name": "gate", "namespace": NAMESPACE},
-    "spec": {
-        "args": [{"name": "url"}],
-        "metrics": [
-            {
-                "name": "gate",
-                "count": 1,
-                "successCondition": "result >= 0.95",
-                "provider": {"web": {"url": "{{args.url}}", "jsonPath": "{$.rate}"}},
-            }
-        ],
-    },
-}
+GATE_TEMPLATE = gate_template(NAMESPACE)
 
 
-def gate_ref(url: str, check: str) -> dict[str, Any]:
-    return {
-        "templates": [{"templateName": "gate"}],
-        "args": [{"name": "url", "value": f"{url}/?check={check}"}],
-    }
+def at_step(index: int) -> Callable[[RolloutStatus], bool]:
+    return lambda status: status.current_step_index == index
 
 
 def share(counts: dict[str, int], version: str) -> float:
@@ -108,7 +76,7 @@ async def test_weights_hold_over_a_thousand_requests_and_header_routes_are_exact
 ) -> None:
     stable_port, canary_port = two_ports()
     await deploy_v1(harness, stable_port, canary_port)
-    steps = (
+    steps: tuple[dict[str, Any], ...] = (
         # Canary pods but no weight: only the routes reach them.
         {"setCanaryScale": {"replicas": 1}},
         HEADER_ROUTE,
@@ -146,9 +114,7 @@ async def test_weights_hold_over_a_thousand_requests_and_header_routes_are_exact
 
     for step, weight in ((5, 10), (7, 50)):
         await harness.target.give_command(NAMESPACE, "web", Command.PROMOTE)
-        await harness.wait_status(
-            f"paused at {weight} %", lambda s, i=step: s.current_step_index == i
-        )
+        await harness.wait_status(f"paused at {weight} %", at_step(step))
         assert harness.weights() == {"stable": 100 - weight, "canary": weight}
         counts = dict(await split(stable_port, REQUESTS))
         assert set(counts) <= {"v1", "v2"}, counts
@@ -190,9 +156,6 @@ async def test_no_request_to_the_active_service_sees_the_preview_before_promotio
     assert dict(await split(active, REQUESTS)) == {"v2": REQUESTS}
 
 
-GATED_STEPS = 3
-
-
 @pytest.mark.parametrize("failing", [1, 2, 3], ids=["first", "middle", "last"])
 async def test_a_check_failing_at_any_step_puts_traffic_back_on_stable(
     harness: Harness, gate: tuple[Gate, str], failing: int
@@ -202,9 +165,7 @@ async def test_a_check_failing_at_any_step_puts_traffic_back_on_stable(
     stable_port, canary_port = two_ports()
     await deploy_v1(harness, stable_port, canary_port)
     await harness.backend.apply(GATE_TEMPLATE)
-    steps: list[dict[str, Any]] = []
-    for n, weight in zip(range(1, GATED_STEPS + 1), (20, 50, 80), strict=True):
-        steps += [{"setWeight": weight}, {"analysis": gate_ref(url, f"step{n}")}]
+    steps = gated_steps(url, (20, 50, 80))
     await harness.backend.apply(rollout("v2", strategy(*steps)))
     status = await harness.wait_status("aborted", lambda s: s.abort)
 
@@ -212,7 +173,6 @@ async def test_a_check_failing_at_any_step_puts_traffic_back_on_stable(
     assert "gate" in status.message
     # Every check up to the failing one ran, none after it.
     assert sorted(set(checks.asked)) == [f"step{n}" for n in range(1, failing + 1)]
-    assert status.current_step_index == 2 * failing - 1
     assert harness.weights().get("canary", 0) == 0
     await until_split(stable_port, {"v1": 10})
     assert dict(await split(stable_port, REQUESTS // 2)) == {"v1": REQUESTS // 2}
