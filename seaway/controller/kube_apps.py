@@ -57,20 +57,27 @@ class KubeApps:
         return parse_projects(await self._objects("AppProject"))
 
     async def write_status(self, name: str, status: Mapping[str, Any]) -> None:
-        stored = await self.rest.patch(
-            API_VERSION,
-            "Application",
-            name,
-            self.namespace,
-            {
-                "apiVersion": API_VERSION,
-                "kind": "Application",
-                "metadata": {"name": name},
-                "status": dict(status),
-            },
-            subresource="status",
-            merge=False,
-        )
+        try:
+            stored = await self.rest.patch(
+                API_VERSION,
+                "Application",
+                name,
+                self.namespace,
+                {
+                    "apiVersion": API_VERSION,
+                    "kind": "Application",
+                    "metadata": {"name": name},
+                    "status": dict(status),
+                },
+                subresource="status",
+                merge=False,
+            )
+        except KubeError as exc:
+            # Deleted while it was reconciled (its set went, or a person deleted it): the status
+            # has nowhere to go, and the watch brings the deletion next.
+            if exc.status != 404:
+                raise
+            return
         self._remember(stored)
 
     async def clear_operation(self, name: str) -> None:

@@ -504,3 +504,21 @@ async def test_drift_reconciles_do_not_ask_git_a_refresh_does(world: World) -> N
     assert (await world.status("cached"))["sync"]["revision"] == first
     await world.controller.reconcile_one("cached", refresh=True)
     assert (await world.status("cached"))["sync"]["revision"] == head
+
+
+async def test_an_app_deleted_while_it_reconciles_is_no_error(world: World) -> None:
+    await world.create(world.application("guestbook", None))
+    await world.reconcile("guestbook")
+    api = "argoproj.io/v1alpha1"
+    await world.rest.delete(api, "Application", "guestbook", world.namespace)
+    await world.rest.patch(
+        api, "Application", "guestbook", world.namespace, {"metadata": {"finalizers": None}}
+    )
+    for _ in range(100):
+        if await world.rest.get(api, "Application", "guestbook", world.namespace) is None:
+            break
+        await asyncio.sleep(0.05)
+    # The reconcile that was under way when the delete came writes its status last: the API
+    # server answers 404, and that is no error.
+    await world.controller.apps.write_status("guestbook", {"sync": {"status": "Synced"}})
+    assert await world.rest.get(api, "Application", "guestbook", world.namespace) is None
