@@ -22,6 +22,8 @@ from seaway.rollout.targets.local import LocalRolloutTarget
 
 # What `build_local` gives the backend and the driver (seaway/controller/service.py).
 TICK = 0.2
+# Stopping the driver and every replica (grace period 2 s, then SIGKILL) takes seconds.
+CLOSE_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,21 @@ class LocalRig:
 
     async def close(self) -> None:
         self._stop.set()
-        if self._task is not None:
-            with contextlib.suppress(Exception):
-                await self._task
-        await self.backend.close()
+        deadline = asyncio.timeout(CLOSE_TIMEOUT)
+        try:
+            async with deadline:
+                if self._task is not None:
+                    with contextlib.suppress(Exception):
+                        await self._task
+                await self.backend.close()
+        except TimeoutError as error:
+            if not deadline.expired():
+                raise
+            # Chained: a failure of the bench before the close is shown too.
+            raise RuntimeError(
+                f"the local rig did not close in {CLOSE_TIMEOUT:g} s: the rollout driver or the "
+                "local backend (runtime loop, replicas, router) did not stop"
+            ) from error
 
     async def apply(self, obj: dict[str, Any]) -> None:
         await self.backend.apply(obj)
@@ -127,10 +140,17 @@ class LocalRig:
 async def until(
     what: str, probe: Callable[[], Any], timeout: float = 60.0, step: float = 0.01
 ) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = await probe()
-        if got:
-            return got
-        await asyncio.sleep(step)
-    raise RuntimeError(f"timed out waiting for {what}")
+    """The first true value `probe` gives; RuntimeError after `timeout` seconds, a probe that
+    does not return included."""
+    deadline = asyncio.timeout(timeout)
+    try:
+        async with deadline:
+            while True:
+                got = await probe()
+                if got:
+                    return got
+                await asyncio.sleep(step)
+    except TimeoutError:
+        if not deadline.expired():
+            raise
+        raise RuntimeError(f"timed out after {timeout:g} s waiting for {what}") from None

@@ -1,5 +1,6 @@
 """`seaway admin`: the admin password, API tokens and access checks, run on the server's host
-against its data directory.
+against its data directory. With `--kubeconfig`, the generated admin password is kept in the
+Secret `seaway server --backend kubernetes` made (`seaway-initial-admin-secret`), not on disk.
 
 Exit codes: 0 done (for `can`: allowed), 1 not done (no such token, the initial password is
 gone; for `can`: denied), 2 bad input. A secret (a password, a token) is printed only by the
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -23,6 +26,7 @@ from rich.text import Text
 
 from seaway.api.auth import (
     ADMIN_USER,
+    STORE_FILE,
     Access,
     Enforcer,
     PolicyError,
@@ -32,6 +36,9 @@ from seaway.api.auth import (
     parse_policy,
 )
 from seaway.api.auth.tokens import DEFAULT_EXPIRY
+from seaway.cli.kube import DEFAULT_NAMESPACE, Context, connect
+from seaway.cluster.kubernetes import KubeError
+from seaway.cluster.kubernetes.admin_secret import AdminSecret
 from seaway.controller.service import default_data_dir
 
 FAILED_EXIT = 1
@@ -61,6 +68,26 @@ DataDir = Annotated[
         show_default=False,
     ),
 ]
+# No $KUBECONFIG here: a kubeconfig in the environment must not move the password off disk
+# for a server on the local backend.
+SecretKubeconfig = Annotated[
+    Path | None,
+    typer.Option(
+        "--kubeconfig",
+        help="Keep the generated password in the cluster's Secret seaway-initial-admin-secret, "
+        "as `seaway server --backend kubernetes` does, not on disk.",
+        show_default=False,
+    ),
+]
+SecretNamespace = Annotated[
+    str,
+    typer.Option(
+        "--namespace",
+        "-n",
+        envvar="SEAWAY_NAMESPACE",
+        help="Seaway's namespace, which holds the Secret (with --kubeconfig).",
+    ),
+]
 
 
 @admin_app.command("initial-password")
@@ -68,17 +95,21 @@ def initial_password(
     data_dir: DataDir = None,
     forget: Annotated[
         bool,
-        typer.Option("--forget", help="Delete the generated password's plaintext from disk."),
+        typer.Option("--forget", help="Delete the generated password's plaintext."),
     ] = False,
+    kubeconfig: SecretKubeconfig = None,
+    context: Context = None,
+    namespace: SecretNamespace = DEFAULT_NAMESPACE,
 ) -> None:
     """Print the admin password generated at first start, until it is changed or forgotten."""
-    with _open(data_dir) as access:
+    with _open_keeping(data_dir, kubeconfig, context, namespace) as access:
+        where = access.initial_location
         if forget:
             removed = access.forget_initial_password(_actor())
             _say(
-                "Deleted the generated admin password from disk."
+                f"Deleted the generated admin password, which was {where}."
                 if removed
-                else "There was no generated admin password on disk."
+                else f"There was no generated admin password {where}."
             )
             return
         status = access.initial_password()
@@ -86,20 +117,27 @@ def initial_password(
         _fail(status.describe(), FAILED_EXIT)
     sys.stdout.write(status.password + "\n")
     _say(
-        f"The password of user {ADMIN_USER!r}. It stays readable here until it is changed or "
+        f"The password of user {ADMIN_USER!r}. It stays {where} until it is changed or "
         "`seaway admin initial-password --forget` deletes it."
     )
 
 
 @admin_app.command("reset-password")
-def reset_password(data_dir: DataDir = None) -> None:
+def reset_password(
+    data_dir: DataDir = None,
+    kubeconfig: SecretKubeconfig = None,
+    context: Context = None,
+    namespace: SecretNamespace = DEFAULT_NAMESPACE,
+) -> None:
     """Give the admin a new generated password, print it, and end every admin session."""
-    with _open(data_dir) as access:
+    with _open_keeping(data_dir, kubeconfig, context, namespace) as access:
         password = access.reset_admin_password(_actor())
+        where = access.initial_location
     sys.stdout.write(password + "\n")
     _say(
-        f"New password for user {ADMIN_USER!r}; every session of it has ended. "
-        "`seaway admin initial-password` shows it until it is changed or forgotten."
+        f"New password for user {ADMIN_USER!r}; every session of it has ended. It is kept "
+        f"{where}, where `seaway admin initial-password` shows it until it is changed or "
+        "forgotten."
     )
 
 
@@ -227,6 +265,32 @@ def can(
 
 def _open(data_dir: Path | None) -> Access:
     return Access((data_dir or default_data_dir()).expanduser())
+
+
+@contextmanager
+def _open_keeping(
+    data_dir: Path | None, kubeconfig: Path | None, context: str | None, namespace: str
+) -> Iterator[Access]:
+    """The data directory's Access, its generated password kept on disk, or with a kubeconfig
+    in the cluster's Secret; a cluster's refusal or absence ends the command with one line."""
+    if kubeconfig is None:
+        with _open(data_dir) as access:
+            yield access
+        return
+    where = (data_dir or default_data_dir()).expanduser()
+    if not (where / STORE_FILE).exists():
+        # A fresh store would generate an admin of its own and overwrite the server's Secret.
+        _fail(
+            f"no Seaway data in {where}: pass the --data-dir of the "
+            "`seaway server --backend kubernetes` this cluster's Secret belongs to",
+            BAD_INPUT_EXIT,
+        )
+    secret = AdminSecret(lambda: connect(kubeconfig, context), namespace)
+    try:
+        with Access(where, plaintext=secret) as access:
+            yield access
+    except KubeError as exc:
+        _fail(f"Secret {secret.path}: {exc}", FAILED_EXIT)
 
 
 def _actor() -> str:

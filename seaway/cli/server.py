@@ -15,6 +15,8 @@ from seaway.api.server import ApiServer, load_enforcer, load_notifications
 from seaway.api.webhook.secrets import WebhookConfigError, load_secrets
 from seaway.cli.controller import Backend
 from seaway.cli.kube import DEFAULT_NAMESPACE, Context, Kubeconfig, Namespace, connect, err, run
+from seaway.cluster.kubernetes import KubeError
+from seaway.cluster.kubernetes.admin_secret import AdminSecret
 from seaway.controller.loop import Controller
 from seaway.controller.promotion import promotion_loop
 from seaway.controller.service import Settings, default_data_dir, serve, serve_local
@@ -22,6 +24,7 @@ from seaway.notify.config import NotifyConfigError
 from seaway.notify.events import default_hub
 from seaway.source import RepoCache
 
+FAILED_EXIT = 1
 BAD_INPUT_EXIT = 2
 
 
@@ -109,7 +112,10 @@ def server(
     except OSError as exc:
         _bad(f"{exc.filename}: cannot read: {exc.strerror or exc}")
     where = (data_dir or default_data_dir()).expanduser()
-    access = Access(where)
+    secret = None
+    if backend is Backend.KUBERNETES:
+        secret = AdminSecret(lambda: connect(kubeconfig, context), namespace)
+    access = _access(where, secret)
     settings = Settings(namespace=namespace, interval=interval, workers=workers)
 
     async def main(controller: Controller, stop: asyncio.Event) -> None:
@@ -136,7 +142,8 @@ def server(
         )
         await api.start()
         err.print(Text(f"seaway server: listening on {api.url} ({backend.value} backend)"))
-        _password_hint(access, where)
+        # In a thread: on Kubernetes, reading the Secret waits on the API server.
+        await asyncio.to_thread(_password_hint, access, where, secret, kubeconfig)
         stopping = asyncio.create_task(stop.wait())
         serving = asyncio.create_task(api.wait())
         await asyncio.wait([stopping, serving], return_when=asyncio.FIRST_COMPLETED)
@@ -160,12 +167,34 @@ def server(
         access.close()
 
 
-def _password_hint(access: Access, where: Path) -> None:
-    state = access.initial_password().state
-    if state is InitialPassword.AVAILABLE:
-        err.print(
-            Text(
-                "The admin password was generated: `seaway admin initial-password "
-                f"--data-dir {where}` shows it; then `seaway login --server URL`."
-            )
+def _access(where: Path, secret: AdminSecret | None) -> Access:
+    """The access store; the generated admin password kept in `secret` on Kubernetes, in a
+    file beside the store otherwise."""
+    if secret is None:
+        return Access(where)
+    try:
+        return Access(where, plaintext=secret)
+    except KubeError as exc:
+        err.print(Text(f"error: Secret {secret.path}: {exc}"), style="red", soft_wrap=True)
+        raise typer.Exit(FAILED_EXIT) from None
+
+
+def _password_hint(
+    access: Access, where: Path, secret: AdminSecret | None, kubeconfig: Path | None
+) -> None:
+    if access.initial_password().state is not InitialPassword.AVAILABLE:
+        return
+    # Where it is and how to read it; never the password itself, which logs would keep.
+    if secret is not None:
+        shows = (
+            f"`seaway admin initial-password --kubeconfig {kubeconfig or 'PATH'} "
+            f"-n {secret.namespace} --data-dir {where}`"
         )
+    else:
+        shows = f"`seaway admin initial-password --data-dir {where}`"
+    err.print(
+        Text(
+            f"The admin password was generated ({access.initial_location}): {shows} "
+            "shows it; then `seaway login --server URL`."
+        )
+    )

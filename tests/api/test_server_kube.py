@@ -19,6 +19,7 @@ import httpx2
 import pytest
 import yaml
 
+from seaway.api.auth import INITIAL_PASSWORD_FILE
 from seaway.cluster.kubernetes import KubeRest
 from tests.api.live import configmap
 from tests.conftest import Kube
@@ -115,7 +116,21 @@ def test_the_server_on_a_cluster(kube: Kube, names: tuple[str, str], tmp_path: P
             found = re.search(r"listening on (http://\S+)", log_path.read_text())
             url = found.group(1) if found else ""
         assert url, log_path.read_text()
-        password = seaway("admin", "initial-password", "--data-dir", str(data)).stdout
+        # The generated password is in the Secret, and nowhere else: not on disk, not in the log.
+        shown = seaway(
+            "admin", "initial-password", "--kubeconfig", str(kube.kubeconfig), "-n", namespace
+        )
+        assert shown.returncode == 2, shown.stderr  # not without the server's data dir
+        shown = seaway(
+            "admin",
+            "initial-password",
+            *("--kubeconfig", str(kube.kubeconfig), "-n", namespace, "--data-dir", str(data)),
+        )
+        assert shown.returncode == 0, shown.stderr
+        password = shown.stdout
+        assert f"in Secret {namespace}/seaway-initial-admin-secret" in log_path.read_text()
+        assert password.strip() not in log_path.read_text()
+        assert not (data / INITIAL_PASSWORD_FILE).exists()
         assert seaway("login", "--server", url, stdin=password).returncode == 0
 
         deadline = time.monotonic() + 60
@@ -142,6 +157,7 @@ def test_the_server_on_a_cluster(kube: Kube, names: tuple[str, str], tmp_path: P
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0, log_path.read_text()
         assert "seaway server: stopped" in log_path.read_text()
+        assert password.strip() not in log_path.read_text()
     finally:
         if process.poll() is None:
             process.kill()

@@ -46,7 +46,7 @@ def record(replica: Replica) -> list[ReplicaStatus]:
     return history
 
 
-async def log_contains(replica: Replica, text: str, timeout: float = 10.0) -> str:
+async def log_contains(replica: Replica, text: str, timeout: float = 30.0) -> str:
     async with asyncio.timeout(timeout):
         while text not in (log := tail(replica.log_path)):
             await asyncio.sleep(0.02)

@@ -79,10 +79,12 @@ def run_requests(
     path: str = "/version",
     headers: Mapping[str, str] | None = None,
     until: threading.Event | None = None,
+    into: list[Result] | None = None,
 ) -> list[Result]:
-    """Requests one after the other on one keep-alive connection (blocking: use to_thread)."""
+    """Requests one after the other on one keep-alive connection (blocking: use to_thread);
+    `into` lets the caller watch the results arrive."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    results: list[Result] = []
+    results: list[Result] = [] if into is None else into
     try:
         # Bounded either way: by count, or by the event with a hard cap.
         limit = count if count is not None else 100_000
@@ -229,22 +231,31 @@ async def test_table_swap_under_load(programs: dict[str, Path], replicas: Replic
         (BackendGroup("stable", (v1.endpoint,), 100), BackendGroup("canary", (v2.endpoint,), 0))
     )
     stop = threading.Event()
+    sinks: list[list[Result]] = [[] for _ in range(4)]
+
+    async def answered(at_least: int) -> None:
+        # Counted in requests, not seconds: a loaded machine only makes the test slower.
+        async with asyncio.timeout(60):
+            while sum(len(sink) for sink in sinks) < at_least:
+                await asyncio.sleep(0.01)
+
     async with Listener(table) as listener:
         load = [
-            asyncio.create_task(asyncio.to_thread(run_requests, listener.port, until=stop))
-            for _ in range(4)
+            asyncio.create_task(
+                asyncio.to_thread(run_requests, listener.port, until=stop, into=sink)
+            )
+            for sink in sinks
         ]
         try:
-            await asyncio.sleep(0.5)
+            await answered(60)
             swapped_at = time.monotonic()
             listener.set_table(with_weights(listener.table, {"stable": 0, "canary": 100}))
             swap_call = time.monotonic() - swapped_at
-            await asyncio.sleep(0.5)
+            await answered(sum(len(sink) for sink in sinks) + 60)
         finally:
             stop.set()
-            batches = await asyncio.gather(*load)
-    results = [r for batch in batches for r in batch]
-    assert len(results) > 100
+            await asyncio.gather(*load)
+    results = [r for sink in sinks for r in sink]
     assert all(r.status == 200 for r in results)
     before = [r for r in results if r.ended < swapped_at]
     after = [r for r in results if r.began > swapped_at]
@@ -253,7 +264,6 @@ async def test_table_swap_under_load(programs: dict[str, Path], replicas: Replic
     assert versions(before) == {"v1": len(before)}
     assert versions(after) == {"v2": len(after)}
     first_v2 = min(r.ended for r in results if r.body == "v2") - swapped_at
-    assert first_v2 < 0.5
     print(
         f"swap under load: {len(results)} requests, none failed; set_table took "
         f"{swap_call * 1e6:.0f} µs, first v2 answer {first_v2 * 1000:.1f} ms after the swap"

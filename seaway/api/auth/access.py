@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seaway.api.auth.audit import AuditLog, Outcome
-from seaway.api.auth.initial import PlaintextFile
+from seaway.api.auth.initial import PlaintextFile, PlaintextKeeper
 from seaway.api.auth.passwords import (
     burn_verification_time,
     check_password_policy,
@@ -62,11 +62,12 @@ class Principal:
 class InitialPasswordStatus:
     state: InitialPassword
     password: str | None = field(default=None, repr=False)
+    location: str = PlaintextFile.location
 
     def describe(self) -> str:
         if self.state is InitialPassword.AVAILABLE and self.password is None:
             return (
-                "the generated admin password is no longer on disk; "
+                f"the generated admin password is no longer {self.location}; "
                 "make a new one with `seaway admin reset-password`"
             )
         return {
@@ -86,15 +87,22 @@ class LoginResult:
 
 
 class Access:
+    """`plaintext` is where the generated password waits for the admin: by default a file in
+    `data_dir`; `seaway server --backend kubernetes` passes a Secret."""
+
     def __init__(
-        self, data_dir: Path, clock: Clock = time.time, limiter: LoginLimiter | None = None
+        self,
+        data_dir: Path,
+        clock: Clock = time.time,
+        limiter: LoginLimiter | None = None,
+        plaintext: PlaintextKeeper | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.store = AuthStore(data_dir / STORE_FILE, clock)
         self.audit = AuditLog(self.store)
         self.limiter = limiter or LoginLimiter(clock=clock)
         self.sessions = SessionSigner(self.store.session_key(), clock)
-        self._initial = PlaintextFile(data_dir / INITIAL_PASSWORD_FILE)
+        self._initial = plaintext or PlaintextFile(data_dir / INITIAL_PASSWORD_FILE)
         self._clock = clock
         self._bootstrap()
 
@@ -114,7 +122,13 @@ class Access:
             return
         password = generate_password()
         if self.store.create_user(ADMIN_USER, password, InitialPassword.AVAILABLE):
-            self._initial.write(password)
+            try:
+                self._initial.write(password)
+            except BaseException:
+                # Nobody can learn a password that was never kept, so the admin must not
+                # exist with it: the next start generates one again.
+                self.store.remove_user(ADMIN_USER)
+                raise
             self.audit.record("seaway", "admin.create", ADMIN_USER, Outcome.SUCCESS)
 
     # -- the admin password ------------------------------------------------------------------
@@ -124,17 +138,23 @@ class Access:
         if admin is None:  # removed from the store by hand: start again
             self._bootstrap()
             return self.initial_password()
+        where = self._initial.location
         if admin.initial_password is not InitialPassword.AVAILABLE:
             self._initial.remove()
-            return InitialPasswordStatus(admin.initial_password)
+            return InitialPasswordStatus(admin.initial_password, location=where)
         password = self._initial.read()
         if password is not None and not verify_password(admin.password_hash, password).ok:
-            # The hash moved without the file going (a crash between the two): what is on
-            # disk is no password of the admin's, so it goes.
+            # The hash moved without the plaintext going (a crash between the two): what is
+            # kept is no password of the admin's, so it goes.
             self._initial.remove()
             self.store.set_initial_state(ADMIN_USER, InitialPassword.CHANGED)
-            return InitialPasswordStatus(InitialPassword.CHANGED)
-        return InitialPasswordStatus(InitialPassword.AVAILABLE, password)
+            return InitialPasswordStatus(InitialPassword.CHANGED, location=where)
+        return InitialPasswordStatus(InitialPassword.AVAILABLE, password, where)
+
+    @property
+    def initial_location(self) -> str:
+        """Where the generated password's plaintext is kept, for messages."""
+        return self._initial.location
 
     def forget_initial_password(self, actor: str) -> bool:
         """Delete the plaintext; whether there was one."""
@@ -149,11 +169,13 @@ class Access:
         """A new generated admin password in one call; every admin session ends. Returned to
         be shown once, and kept as the initial password until changed or forgotten."""
         password = generate_password()
+        # Kept before the hash moves: a place that cannot be written (a cluster out of reach)
+        # then leaves the old password working, not one that nobody knows.
+        self._initial.write(password)
         if self.store.user(ADMIN_USER) is None:
             self.store.create_user(ADMIN_USER, password, InitialPassword.AVAILABLE)
         else:
             self.store.set_password(ADMIN_USER, password, InitialPassword.AVAILABLE)
-        self._initial.write(password)
         self.audit.record(actor, "admin.reset-password", ADMIN_USER, Outcome.SUCCESS)
         return password
 

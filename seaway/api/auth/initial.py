@@ -7,6 +7,10 @@ CD's `argocd-initial-admin-secret` does, with the deletion its docs ask for buil
 plaintext sits in a file readable only by Seaway's user (0600, the same trust as the store, which
 holds the session key), `seaway admin initial-password` shows it, and it is deleted as soon as
 the admin changes the password or runs `seaway admin initial-password --forget`.
+
+Where the plaintext lives is a seam (`PlaintextKeeper`): this file on the local backend; on
+Kubernetes a Secret in Seaway's namespace (`seaway.cluster.kubernetes.admin_secret`), which is
+where Argo CD keeps it and where a cluster admin looks for it.
 """
 
 from __future__ import annotations
@@ -15,11 +19,32 @@ import contextlib
 import os
 import secrets
 from pathlib import Path
+from typing import Protocol
 
 FILE_MODE = 0o600
 
 
+class PlaintextKeeper(Protocol):
+    """Where the generated password's plaintext waits for the admin. Synchronous, as `Access`
+    is; a keeper that cannot reach its place raises rather than pretend it is empty."""
+
+    @property
+    def location(self) -> str:
+        """Where it is, for messages: "on disk", "in Secret ns/name"."""
+        ...
+
+    def write(self, text: str) -> None: ...
+
+    def read(self) -> str | None: ...
+
+    def remove(self) -> bool:
+        """Delete it; whether there was one."""
+        ...
+
+
 class PlaintextFile:
+    location = "on disk"
+
     def __init__(self, path: Path) -> None:
         self.path = path
 

@@ -184,6 +184,10 @@ class AuthStore:
                 (new_hash, name, old_hash),
             )
 
+    def remove_user(self, name: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM users WHERE name = ?", (name,))
+
     def set_initial_state(self, name: str, state: InitialPassword) -> None:
         with self.transaction() as db:
             db.execute("UPDATE users SET initial_password = ? WHERE name = ?", (state.value, name))

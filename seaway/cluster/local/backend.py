@@ -121,6 +121,9 @@ class LocalBackend:
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._started = False
+        # Set by close(): the runtime loop ends after its pass even if the cancellation that
+        # interrupts it is lost somewhere in the pass.
+        self._closing = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -137,16 +140,19 @@ class LocalBackend:
         for namespace, name, body in self.state.overlays():
             self._overlays[(namespace, name)] = ServiceOverlay.from_dict(body)
         await self._adopt()
+        self._closing = False
         self._task = asyncio.create_task(self._loop())
 
     async def close(self, stop_replicas: bool = True) -> None:
         """Stop the runtime; with stop_replicas=False the processes outlive this Seaway and the
         next one adopts them."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        if task is not None:
+            self._closing = True
+            task.cancel()
+            # Not `await task` in suppress(CancelledError): that would also swallow a
+            # cancellation of close() itself.
+            await asyncio.wait({task})
         if stop_replicas:
             await self.supervisor.stop_all()
             for (namespace, pod_name), pod in self._pods.items():
@@ -277,13 +283,18 @@ class LocalBackend:
             self.on_change(obj)
 
     async def _loop(self) -> None:
-        while True:
+        while not self._closing:
             try:
                 await self.reconcile_runtime()
             except Exception:
                 log.exception("local runtime pass failed")
+            # Not asyncio.wait_for: on Python 3.11 it returns normally when the event is set in
+            # the same loop iteration as the task is cancelled, and that lost cancellation kept
+            # this loop (and close(), awaiting it) running for ever. A replica's status change
+            # sets the event, and each probe is one, so with many replicas that was likely.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.tick)
+                async with asyncio.timeout(self.tick):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def reconcile_runtime(self) -> None:

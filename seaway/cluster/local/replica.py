@@ -141,8 +141,9 @@ class Replica:
             await task
         if log_task is not None:
             log_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await log_task
+            # asyncio.wait, not `await log_task` in suppress(CancelledError): that would also
+            # swallow a cancellation of the caller (e.g. the runtime loop being closed).
+            await asyncio.wait({log_task})
         self._log_task = None
 
     async def wait_until(
