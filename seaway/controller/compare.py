@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from seaway.cluster.backend import ClusterBackend
-from seaway.controller.rollout_fields import rollout_ignore_rules
+from seaway.controller.rollout_fields import keep_rollout_fields, rollout_ignore_rules
 from seaway.controller.sealed import SealedSecretError, SealedSecrets
 from seaway.diff import IgnoreRule, ObjectDiff, diff
 from seaway.health import HealthResult, aggregate, assess
@@ -295,14 +295,16 @@ class Comparer:
         kinds = {(str(o["apiVersion"]), str(o["kind"])) for o in desired} | set(previous_kinds)
         tracked = await self.backend.list_app(app.name, kinds)
         live_by_key = {ResourceKey.from_object(o): o for o in tracked}
-        for obj in desired:
-            key = ResourceKey.from_object(obj)
+        for rendered in desired:
+            key = ResourceKey.from_object(rendered)
             live = live_by_key.pop(key, None)
             if live is None:
-                meta = obj["metadata"]
+                meta = rendered["metadata"]
                 live = await self.backend.get(
-                    str(obj["apiVersion"]), key.kind, key.name, meta.get("namespace")
+                    str(rendered["apiVersion"]), key.kind, key.name, meta.get("namespace")
                 )
+            # What the sync applies too: a rollout's traffic survives it.
+            obj = keep_rollout_fields(rendered, live)
             own = [*rules, *rollout_ignore_rules(live)]
             verdict = diff(obj, live, ignore=own, manager=FIELD_MANAGER)
             if verdict.modified and live is not None and self.exact:

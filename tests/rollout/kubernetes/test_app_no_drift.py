@@ -21,7 +21,7 @@ from seaway.controller.service import Settings, build
 from seaway.model.keys import ResourceKey
 from seaway.model.rollout import RouteMatch, StringMatch
 from seaway.rollout.driver import RolloutDriver
-from seaway.rollout.engine.types import Command, Desired, HeaderRoute, Traffic
+from seaway.rollout.engine.types import HASH_LABEL, Command, Desired, HeaderRoute, Traffic
 from seaway.rollout.targets.kubernetes import KubernetesRolloutTarget
 from tests.conftest import Kube
 from tests.gitrepo import Upstream
@@ -202,6 +202,28 @@ async def test_rollout_traffic_and_commands_are_no_drift(world: World, cluster: 
 
     status = await _status(world, cluster)
     drifted = [r for r in status["resources"] if r["status"] != "Synced"]
+    assert drifted == []
+    assert status["sync"]["status"] == "Synced"
+
+    # A sync of the Application applies Git's Services and HTTPRoute, whose selector and rules
+    # are atomic: the rollout's hashes, weights and header rule must come through it.
+    before = await _status(world, cluster)
+    await world.sync(cluster.rest)
+    status = await _status(world, cluster)
+    # (Without a driver here the sync ends waiting for the Rollout's health: it has applied.)
+    assert status["operationState"]["startedAt"] != before["operationState"]["startedAt"]
+    applied = {r["name"] for r in status["operationState"]["syncResult"]["resources"]}
+    assert {"web-stable", "web-canary", "web"} <= applied, status["operationState"]
+    stable = await cluster.get("v1", "Service", "web-stable")
+    assert stable["spec"]["selector"] == {"app": "web", HASH_LABEL: "s1"}
+    canary = await cluster.get("v1", "Service", "web-canary")
+    assert canary["spec"]["selector"] == {"app": "web", HASH_LABEL: "c2"}
+    route = await cluster.get(ROUTE_API, "HTTPRoute", "web")
+    assert [r.get("name") for r in route["spec"]["rules"]] == ["seaway-beta-users", None]
+    weights = {b["name"]: b["weight"] for b in route["spec"]["rules"][1]["backendRefs"]}
+    assert weights == {"web-stable": 70, "web-canary": 30}
+    status = await _status(world, cluster)
+    drifted = [(r["kind"], r["name"]) for r in status["resources"] if r["status"] != "Synced"]
     assert drifted == []
     assert status["sync"]["status"] == "Synced"
 

@@ -18,7 +18,7 @@ from seaway.cluster.kubernetes import KubeError, KubeRest, UnknownKind
 from seaway.model.rollout import DEFAULT_REVISION_HISTORY_LIMIT
 from seaway.rollout.engine import pod_template_hash
 from seaway.rollout.engine.types import HASH_LABEL, Command, Desired, ReplicaSetState, Traffic
-from seaway.rollout.ownership import MANAGER
+from seaway.rollout.ownership import MANAGED_BY_ANNOTATION, MANAGER
 from seaway.rollout.targets.kubernetes import commands, replicasets
 from seaway.rollout.targets.kubernetes.httproute import RouteProblem, with_traffic
 from seaway.rollout.targets.kubernetes.routing import Routing, routing
@@ -162,7 +162,7 @@ class KubernetesRolloutTarget:
             {
                 "apiVersion": "v1",
                 "kind": "Service",
-                "metadata": {"name": service, "namespace": namespace},
+                "metadata": _managed_metadata(rollout, service, namespace),
                 "spec": {"selector": selector},
             },
             field_manager=MANAGER,
@@ -198,7 +198,7 @@ class KubernetesRolloutTarget:
             {
                 "apiVersion": HTTP_ROUTE_API,
                 "kind": "HTTPRoute",
-                "metadata": {"name": name, "namespace": namespace},
+                "metadata": _managed_metadata(rollout, name, namespace),
                 "spec": {"rules": wanted},
             },
             field_manager=MANAGER,
@@ -302,3 +302,11 @@ def _replicas(rs: Mapping[str, Any] | None) -> int:
 def _where(rollout: Mapping[str, Any]) -> str:
     meta = rollout.get("metadata") or {}
     return f"Rollout {meta.get('namespace', '')}/{meta.get('name', '')}"
+
+
+def _managed_metadata(rollout: Mapping[str, Any], name: str, namespace: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "namespace": namespace,
+        "annotations": {MANAGED_BY_ANNOTATION: str(rollout["metadata"]["name"])},
+    }
