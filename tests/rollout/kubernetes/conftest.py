@@ -82,6 +82,22 @@ class Cluster:
         return await self.get(ROLLOUT_API, "Rollout", name)
 
 
+async def until_status(cluster: Cluster, **wanted: Any) -> dict[str, Any]:
+    """The Rollout's status once every `wanted` field has its value (90 s at most)."""
+    last: dict[str, Any] = {}
+
+    async def check() -> bool:
+        nonlocal last
+        last = dict((await cluster.rollout()).get("status") or {})
+        return all(last.get(k) == v for k, v in wanted.items())
+
+    try:
+        await wait_for(check, f"Rollout status {wanted}", timeout=90)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; last status: {last}") from None
+    return last
+
+
 @pytest.fixture
 async def cluster(kube: Kube) -> AsyncIterator[Cluster]:
     rest = KubeRest.from_kubeconfig(kube.kubeconfig)

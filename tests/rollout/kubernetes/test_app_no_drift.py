@@ -32,7 +32,7 @@ from tests.rollout.kubernetes.conftest import (
     http_route,
     rollout,
     service,
-    wait_for,
+    until_status,
 )
 from tests.rollout.kubernetes.test_traffic import gateway_canary
 
@@ -235,21 +235,6 @@ async def test_rollout_traffic_and_commands_are_no_drift(world: World, cluster: 
     assert drifted == ["web-canary"]
 
 
-async def _rollout_status(cluster: Cluster, **wanted: Any) -> dict[str, Any]:
-    last: dict[str, Any] = {}
-
-    async def check() -> bool:
-        nonlocal last
-        last = dict((await cluster.rollout()).get("status") or {})
-        return all(last.get(k) == v for k, v in wanted.items())
-
-    try:
-        await wait_for(check, f"Rollout status {wanted}", timeout=90)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; last status: {last}") from None
-    return last
-
-
 async def test_a_release_in_progress_is_no_drift(
     world: World, cluster: Cluster, driver: RolloutDriver
 ) -> None:
@@ -259,13 +244,13 @@ async def test_a_release_in_progress_is_no_drift(
     status = await _status(world, cluster)
     drifted = [(r["kind"], r["name"]) for r in status["resources"] if r["status"] != "Synced"]
     assert status["sync"]["status"] == "Synced", (drifted, status["operationState"]["message"])
-    await _rollout_status(cluster, phase="Healthy")
+    await until_status(cluster, phase="Healthy")
 
     world.repo.commit({"app/web.yaml": _manifests("example/web:2")}, "web 2")
     await world.sync(cluster.rest)
     status = await _status(world, cluster)
     assert status["operationState"]["phase"] == "Succeeded", status["operationState"]
-    await _rollout_status(cluster, phase="Paused")
+    await until_status(cluster, phase="Paused")
     route = await cluster.get(ROUTE_API, "HTTPRoute", "web")
     assert [r.get("name") for r in route["spec"]["rules"]] == ["seaway-beta-users", None]
     weights = {b["name"]: b["weight"] for b in route["spec"]["rules"][1]["backendRefs"]}
@@ -279,7 +264,7 @@ async def test_a_release_in_progress_is_no_drift(
     await KubernetesRolloutTarget(cluster.rest).give_command(
         cluster.namespace, "web", Command.PROMOTE
     )
-    await _rollout_status(cluster, phase="Healthy")
+    await until_status(cluster, phase="Healthy")
     status = await _status(world, cluster)
     assert status["sync"]["status"] == "Synced"
     assert [r for r in status["resources"] if r["status"] != "Synced"] == []

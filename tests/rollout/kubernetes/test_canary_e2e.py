@@ -25,6 +25,7 @@ from tests.rollout.kubernetes.conftest import (
     http_route,
     rollout,
     service,
+    until_status,
     wait_for,
 )
 
@@ -107,21 +108,6 @@ async def _until_weights(cluster: Cluster, stable: int, canary: int) -> None:
     await wait_for(check, f"HTTPRoute weights {stable}/{canary}", timeout=90)
 
 
-async def _until_status(cluster: Cluster, **wanted: Any) -> dict[str, Any]:
-    last: dict[str, Any] = {}
-
-    async def check() -> bool:
-        nonlocal last
-        last = dict((await cluster.rollout()).get("status") or {})
-        return all(last.get(k) == v for k, v in wanted.items())
-
-    try:
-        await wait_for(check, f"Rollout status {wanted}", timeout=90)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; last status: {last}") from None
-    return last
-
-
 async def _pods(cluster: Cluster, template_hash: str) -> int:
     rs = await cluster.rest.get("apps/v1", "ReplicaSet", f"web-{template_hash}", cluster.namespace)
     return int(((rs or {}).get("spec") or {}).get("replicas") or 0)
@@ -148,7 +134,7 @@ async def test_canary_promotes_when_healthy_and_aborts_to_stable_when_not(
 
         # First deployment: straight to stable, no steps.
         await cluster.create(rollout(_strategy(), image="example/web:1"))
-        first = await _until_status(cluster, phase="Healthy")
+        first = await until_status(cluster, phase="Healthy")
         v1 = first["stableRS"]
         stable_svc = await cluster.get("v1", "Service", "web-stable")
         assert stable_svc["spec"]["selector"][HASH_LABEL] == v1
@@ -156,7 +142,7 @@ async def test_canary_promotes_when_healthy_and_aborts_to_stable_when_not(
         # A release that measures well: 20 %, analysis, 50 %, then a pause until promoted.
         await cluster.create(rollout(_strategy(), image="example/web:2"))
         await _until_weights(cluster, 80, 20)
-        paused = await _until_status(cluster, phase="Paused")
+        paused = await until_status(cluster, phase="Paused")
         assert measured.asked >= 1
         weights, _ = await _weights(cluster)
         assert weights == {"web-stable": 50, "web-canary": 50}
@@ -166,7 +152,7 @@ async def test_canary_promotes_when_healthy_and_aborts_to_stable_when_not(
         assert canary_svc["spec"]["selector"][HASH_LABEL] == v2
 
         await cluster.target.give_command(cluster.namespace, "web", Command.PROMOTE)
-        done = await _until_status(cluster, phase="Healthy", stableRS=v2)
+        done = await until_status(cluster, phase="Healthy", stableRS=v2)
         assert done["currentPodHash"] == v2
         await _until_weights(cluster, 100, 0)
         stable_svc = await cluster.get("v1", "Service", "web-stable")
@@ -177,7 +163,7 @@ async def test_canary_promotes_when_healthy_and_aborts_to_stable_when_not(
         measured.rate = 0.2
         await cluster.create(rollout(_strategy(), image="example/web:3"))
         await _until_weights(cluster, 80, 20)
-        aborted = await _until_status(cluster, phase="Degraded")
+        aborted = await until_status(cluster, phase="Degraded")
         assert aborted["abort"] is True
         assert aborted["stableRS"] == v2
         await _until_weights(cluster, 100, 0)
@@ -203,7 +189,7 @@ async def test_blue_green_switches_the_active_service_on_promotion(driven: Clust
         }
     }
     await cluster.create(rollout(strategy, image="example/web:1"))
-    v1 = (await _until_status(cluster, phase="Healthy"))["stableRS"]
+    v1 = (await until_status(cluster, phase="Healthy"))["stableRS"]
 
     async def selects(service_name: str, template_hash: str) -> None:
         async def check() -> bool:
@@ -214,13 +200,13 @@ async def test_blue_green_switches_the_active_service_on_promotion(driven: Clust
 
     await selects("web-active", v1)
     await cluster.create(rollout(strategy, image="example/web:2"))
-    v2 = (await _until_status(cluster, phase="Paused"))["currentPodHash"]
+    v2 = (await until_status(cluster, phase="Paused"))["currentPodHash"]
     await selects("web-preview", v2)
     await selects("web-active", v1)
     assert await _pods(cluster, v2) == 2
 
     await cluster.target.give_command(cluster.namespace, "web", Command.PROMOTE)
-    await _until_status(cluster, phase="Healthy", stableRS=v2)
+    await until_status(cluster, phase="Healthy", stableRS=v2)
     await selects("web-active", v2)
 
     async def old_down() -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 import pytest
 
@@ -26,10 +26,13 @@ from tests.rollout.kubernetes.conftest import (
     http_route,
     rollout,
     service,
+    until_status,
     wait_for,
 )
 
 pytestmark = [pytest.mark.kube, pytest.mark.anyio]
+
+T = TypeVar("T")
 
 # (spec.replicas, status.readyReplicas) of each ReplicaSet by template hash, as polled.
 Sample = dict[str, tuple[int, int]]
@@ -53,21 +56,6 @@ def gate() -> Iterator[tuple[Gate, str]]:
     handler = Gate()
     with http_server(handler) as url:
         yield handler, url
-
-
-async def until_status(cluster: Cluster, **wanted: Any) -> dict[str, Any]:
-    last: dict[str, Any] = {}
-
-    async def check() -> bool:
-        nonlocal last
-        last = dict((await cluster.rollout()).get("status") or {})
-        return all(last.get(k) == v for k, v in wanted.items())
-
-    try:
-        await wait_for(check, f"Rollout status {wanted}", timeout=90)
-    except AssertionError as exc:
-        raise AssertionError(f"{exc}; last status: {last}") from None
-    return last
 
 
 async def until_released(cluster: Cluster, old: str) -> dict[str, Any]:
@@ -121,6 +109,24 @@ async def selects(cluster: Cluster, service_name: str, template_hash: str) -> No
 async def selector(cluster: Cluster, service_name: str) -> str:
     live = await cluster.get("v1", "Service", service_name)
     return str(live["spec"]["selector"].get(HASH_LABEL, ""))
+
+
+@contextlib.asynccontextmanager
+async def recording(probe: Callable[[], Awaitable[T]], seen: list[T]) -> AsyncIterator[None]:
+    """Append what `probe` reads to `seen` every 50 ms while the block runs."""
+
+    async def watch() -> None:
+        while True:
+            seen.append(await probe())
+            await asyncio.sleep(0.05)
+
+    watching = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        watching.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watching
 
 
 @contextlib.asynccontextmanager
@@ -267,22 +273,11 @@ async def test_blue_green_whose_pre_promotion_check_fails_never_switches(
     checks.failing = {"pre"}
 
     active: list[str] = []
-
-    async def watch_active() -> None:
-        while True:
-            active.append(await selector(cluster, "web-active"))
-            await asyncio.sleep(0.05)
-
-    watching = asyncio.create_task(watch_active())
-    try:
+    async with recording(lambda: selector(cluster, "web-active"), active):
         await cluster.create(rollout(strategy, image="example/web:2"))
         aborted = await until_status(cluster, phase="Degraded")
         v2 = aborted["currentPodHash"]
         await until_replicas(cluster, {v2: 0})
-    finally:
-        watching.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watching
     assert aborted["abort"] is True
     assert aborted["stableRS"] == v1
     assert "pre" in checks.asked
@@ -305,21 +300,10 @@ async def test_blue_green_whose_post_promotion_check_fails_switches_back(
     checks.failing = {"post"}
 
     active: list[str] = []
-
-    async def watch_active() -> None:
-        while True:
-            active.append(await selector(cluster, "web-active"))
-            await asyncio.sleep(0.05)
-
-    watching = asyncio.create_task(watch_active())
-    try:
+    async with recording(lambda: selector(cluster, "web-active"), active):
         await cluster.create(rollout(strategy, image="example/web:2"))
         aborted = await until_status(cluster, phase="Degraded")
         await selects(cluster, "web-active", v1)
-    finally:
-        watching.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watching
     v2 = aborted["currentPodHash"]
     assert aborted["abort"] is True
     assert "post" in checks.asked
@@ -367,21 +351,11 @@ async def test_a_check_failing_at_any_step_sends_the_route_back_to_stable(
 
     seen: list[dict[str, int]] = []
 
-    async def watch_route() -> None:
-        while True:
-            seen.append(await route_weights(cluster))
-            await asyncio.sleep(0.05)
-
-    watching = asyncio.create_task(watch_route())
-    try:
+    async with recording(lambda: route_weights(cluster), seen):
         await cluster.create(rollout(strategy, image="example/web:2"))
         aborted = await until_status(cluster, phase="Degraded")
         v2 = aborted["currentPodHash"]
         await until_replicas(cluster, {v2: 0})
-    finally:
-        watching.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watching
     assert aborted["abort"] is True
     assert aborted["stableRS"] == v1
     assert sorted(set(checks.asked) - {""}) == [f"step{n}" for n in range(1, failing + 1)]

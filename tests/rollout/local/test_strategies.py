@@ -12,6 +12,7 @@ import pytest
 
 from seaway.rollout.engine.types import Command, RolloutPhase
 from tests.rollout.local.harness import Harness
+from tests.rollout.local.scenarios import until_split
 from tests.rollout.local.workload import (
     NAMESPACE,
     rollout,
@@ -31,21 +32,6 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.close()
-
-
-async def until_split(port: int, wanted: dict[str, int], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    got: object = None
-    while time.monotonic() < deadline:
-        try:
-            got = dict(await split(port, sum(wanted.values())))
-        except OSError as error:
-            # A listener that is not up yet (just after a restart) is waited for.
-            got = error
-        if got == wanted:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"split {got}, wanted {wanted}")
 
 
 async def test_blue_green_serves_the_preview_then_switches_when_promoted(harness: Harness) -> None:
